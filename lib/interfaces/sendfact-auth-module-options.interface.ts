@@ -1,0 +1,38 @@
+import type { CreateAxiosDefaults } from 'axios';
+import type { Clock } from '../engine/clock.js';
+import type { RefreshPolicy } from '../engine/refresh-policy.js';
+
+export type SendfactEnvironment = 'demo' | 'production';
+
+/**
+ * Options of `SendfactAuthModule.forRoot()` / `forRootAsync()`. Every field is optional: what is not given
+ * is read from the `SENDFACT_*` environment variables (through `@nestjs/config`), and options win over them.
+ */
+export interface SendfactAuthModuleOptions {
+  /** Sendfact username (`USER` + the company's RUC). Env: `SENDFACT_USERNAME`. */
+  username?: string;
+  /** Sendfact password. Env: `SENDFACT_PASSWORD`. Never logged, never shown by `util.inspect`. */
+  password?: string;
+  /** Picks the base URL. Env: `SENDFACT_ENVIRONMENT`. Default `demo`. */
+  environment?: SendfactEnvironment;
+  /** Overrides the environment's base URL, e.g. a local stand-in. Env: `SENDFACT_BASE_URL`. */
+  baseUrl?: string;
+  /** Deadline of one token request in ms. Env: `SENDFACT_TIMEOUT_MS`. Default 10000. */
+  timeoutMs?: number;
+  /**
+   * Allow a plain `http://` base URL on a host that is not loopback. Off by default: the password and the
+   * tokens would cross the network in clear. Env: `SENDFACT_ALLOW_INSECURE_HTTP=true`.
+   */
+  allowInsecureHttp?: boolean;
+  /** Tuning of refresh-ahead, safety margin and retries; see `DEFAULT_REFRESH_POLICY`. */
+  refresh?: Partial<RefreshPolicy>;
+  /** Refresh at the refresh-ahead point even with no traffic (costs a token request per half-life). */
+  proactiveRefresh?: boolean;
+  /**
+   * axios defaults of `SendfactHttpService`'s own instance (timeout, agents, ...). `baseURL` is always the
+   * Sendfact base URL. `httpAgent`/`httpsAgent` are used for token requests too.
+   */
+  http?: Omit<CreateAxiosDefaults, 'baseURL'>;
+  /** The clock of the token engine; for tests with fake time. */
+  clock?: Clock;
+}

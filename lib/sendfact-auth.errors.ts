@@ -1,0 +1,142 @@
+/**
+ * The errors this package throws. Every one is a {@link SendfactAuthError}; none carries a password,
+ * a token or a raw HTTP exchange (which would hold both), so they are safe to log and to inspect.
+ */
+
+/** What went wrong, as a stable string for `switch` statements and metrics labels. */
+export type SendfactAuthErrorCode =
+  'CONFIG' | 'CREDENTIALS' | 'TOKEN_REQUEST' | 'TOKEN_RESPONSE' | 'ABORTED' | 'CLOSED';
+
+interface SendfactAuthErrorOptions {
+  cause?: unknown;
+  accountId?: string;
+}
+
+/** Base class of every error of this package. */
+export class SendfactAuthError extends Error {
+  override readonly name: string = 'SendfactAuthError';
+  readonly code: SendfactAuthErrorCode = 'TOKEN_REQUEST';
+  /** The account whose token was asked for, when one was. */
+  readonly accountId?: string;
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean = false;
+
+  constructor(message: string, options: SendfactAuthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: safeCause(options.cause) });
+    if (options.accountId !== undefined) this.accountId = options.accountId;
+  }
+}
+
+/** The module's configuration is missing or malformed. Thrown while the application boots. */
+export class SendfactConfigError extends SendfactAuthError {
+  override readonly name = 'SendfactConfigError';
+  override readonly code = 'CONFIG';
+  /** One line per problem, each naming the variable or option, never its value. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid Sendfact configuration: ${problems.join('; ')}`);
+    this.problems = [...problems];
+  }
+}
+
+/** Sendfact refused the username or password (HTTP 400, 401 or 403 from the token endpoint). Not retried. */
+export class SendfactCredentialsError extends SendfactAuthError {
+  override readonly name = 'SendfactCredentialsError';
+  override readonly code = 'CREDENTIALS';
+  readonly status: number;
+
+  constructor(status: number, options: SendfactAuthErrorOptions = {}) {
+    super(
+      `Sendfact rejected the credentials${forAccount(options.accountId)} (HTTP ${status} from /api/auth/token). ` +
+        'Check SENDFACT_USERNAME and SENDFACT_PASSWORD (or the account configuration).',
+      options,
+    );
+    this.status = status;
+  }
+}
+
+/**
+ * The token request failed on the way: network fault, time-out, HTTP 408, 429 or 5xx (retryable), or an
+ * unexpected status such as 404 (not retryable: usually a wrong base URL). Thrown once the retries are spent.
+ */
+export class SendfactTokenRequestError extends SendfactAuthError {
+  override readonly name = 'SendfactTokenRequestError';
+  override readonly code = 'TOKEN_REQUEST';
+  override readonly retryable: boolean;
+  /** HTTP status of the token endpoint's answer, when there was one. */
+  readonly status?: number;
+  /** How long the server asked us to wait (`Retry-After`), in milliseconds. */
+  readonly retryAfterMs?: number;
+  /** How many token requests this failure took. */
+  attempts = 1;
+
+  constructor(
+    message: string,
+    details: SendfactAuthErrorOptions & {
+      status?: number;
+      retryable: boolean;
+      retryAfterMs?: number;
+    },
+  ) {
+    super(message, details);
+    this.retryable = details.retryable;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** The token endpoint answered 200 with a body that is not a usable token response. */
+export class SendfactTokenResponseError extends SendfactAuthError {
+  override readonly name = 'SendfactTokenResponseError';
+  override readonly code = 'TOKEN_RESPONSE';
+
+  constructor(problem: string, options: SendfactAuthErrorOptions = {}) {
+    super(
+      `Sendfact's token response was unusable${forAccount(options.accountId)}: ${problem}`,
+      options,
+    );
+  }
+}
+
+/** The caller's `AbortSignal` fired while it waited for a token. Other callers are not affected. */
+export class SendfactAbortedError extends SendfactAuthError {
+  override readonly name = 'SendfactAbortedError';
+  override readonly code = 'ABORTED';
+
+  constructor(options: SendfactAuthErrorOptions = {}) {
+    super(
+      `The wait for a Sendfact token was aborted by the caller${forAccount(options.accountId)}`,
+      options,
+    );
+  }
+}
+
+/** The module was shut down (`app.close()`) while a token was being obtained, or used after it. */
+export class SendfactAuthClosedError extends SendfactAuthError {
+  override readonly name = 'SendfactAuthClosedError';
+  override readonly code = 'CLOSED';
+
+  constructor(options: SendfactAuthErrorOptions = {}) {
+    super(`The Sendfact auth module is shut down${forAccount(options.accountId)}`, options);
+  }
+}
+
+function forAccount(accountId: string | undefined): string {
+  return accountId === undefined || accountId === 'default' ? '' : ` for account "${accountId}"`;
+}
+
+/**
+ * An underlying error, reduced to what is safe to keep. An AxiosError holds the request config, whose
+ * body is `{username, password}`, and the response, which may hold a token: neither may be kept.
+ */
+function safeCause(cause: unknown): unknown {
+  if (cause instanceof SendfactAuthError) return cause;
+  if (!(cause instanceof Error)) return new Error(String(cause));
+  const safe = new Error(cause.message);
+  safe.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') (safe as Error & { code?: string }).code = code;
+  safe.stack = `${safe.name}: ${safe.message}`;
+  return safe;
+}

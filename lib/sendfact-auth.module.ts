@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import {
+  ConfigurableSendfactAuthModule,
+  SENDFACT_AUTH_ASYNC_OPTIONS_TYPE,
+  SENDFACT_AUTH_MODULE_OPTIONS,
+  SENDFACT_AUTH_OPTIONS_TYPE,
+} from './sendfact-auth.module-definition.js';
+import type { SendfactAuthModuleOptions } from './interfaces/sendfact-auth-module-options.interface.js';
+import { SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
+import { resolveSendfactAuthOptions } from './sendfact-auth.options.js';
+import { SENDFACT_AUTH_EXPORTS, SENDFACT_AUTH_PROVIDERS } from './sendfact-auth.providers.js';
+import { type SendfactEnvironmentVariables, sendfactConfig } from './sendfact.config.js';
+
+/**
+ * Register once: `SendfactAuthModule.forRoot()` reads `SENDFACT_*` from the environment;
+ * `forRoot({...})` / `forRootAsync({ imports, inject, useFactory, isGlobal })` take options that win over it.
+ * Provides `SendfactAuthService`, `SendfactHttpService` and `SendfactAuthInterceptor`.
+ */
+@Module({
+  imports: [ConfigModule.forFeature(sendfactConfig)],
+  providers: [
+    {
+      provide: SENDFACT_AUTH_OPTIONS,
+      useFactory: (options: SendfactAuthModuleOptions, env: SendfactEnvironmentVariables) =>
+        resolveSendfactAuthOptions(options, env),
+      inject: [SENDFACT_AUTH_MODULE_OPTIONS, sendfactConfig.KEY],
+    },
+    ...SENDFACT_AUTH_PROVIDERS,
+  ],
+  exports: SENDFACT_AUTH_EXPORTS,
+})
+export class SendfactAuthModule extends ConfigurableSendfactAuthModule {
+  static override forRoot(options: typeof SENDFACT_AUTH_OPTIONS_TYPE = {}) {
+    return super.forRoot(options);
+  }
+
+  static override forRootAsync(options: typeof SENDFACT_AUTH_ASYNC_OPTIONS_TYPE) {
+    return super.forRootAsync(options);
+  }
+}
