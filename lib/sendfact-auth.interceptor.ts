@@ -3,6 +3,7 @@ import type {
   AxiosError,
   AxiosInstance,
   AxiosRequestConfig,
+  AxiosResponse,
   InternalAxiosRequestConfig,
 } from 'axios';
 import { SendfactAuthService } from './sendfact-auth.service.js';
@@ -45,8 +46,16 @@ export class SendfactAuthInterceptor {
   /** Installs the interceptor on `instance`; returns a function that removes it. */
   attach(instance: AxiosInstance): () => void {
     const request = instance.interceptors.request.use((config) => this.#authenticate(config));
-    const response = instance.interceptors.response.use(undefined, (error: unknown) =>
-      this.#recover(instance, error),
+    // A 401 arrives as an error, or as a response when the caller's validateStatus accepts it.
+    const response = instance.interceptors.response.use(
+      (res) => (res.status === 401 ? this.#recover(instance, res, () => res) : res),
+      (error: unknown) => {
+        const response = (error as AxiosError | undefined)?.response;
+        if (response?.status !== 401) throw error;
+        return this.#recover(instance, response, () => {
+          throw error;
+        });
+      },
     );
     return () => {
       instance.interceptors.request.eject(request);
@@ -99,6 +108,13 @@ export class SendfactAuthInterceptor {
     return config;
   }
 
+  /** Whether the answer came from the Sendfact origin (not from where a redirect led). */
+  #answeredBySendfact(response: AxiosResponse): boolean {
+    const request = response.request as { res?: { responseUrl?: unknown } } | undefined;
+    const finalUrl = request?.res?.responseUrl;
+    return typeof finalUrl !== 'string' || originOf(finalUrl) === this.#origin;
+  }
+
   /** The token must not follow a redirect off the Sendfact origin (not even to a subdomain or to http). */
   readonly #redirectGuard: BeforeRedirect = (options) => {
     if (redirectOrigin(options) !== this.#origin) removeAuthorization(options['headers']);
@@ -113,19 +129,29 @@ export class SendfactAuthInterceptor {
     return wrapped;
   }
 
-  async #recover(instance: AxiosInstance, error: unknown): Promise<unknown> {
-    const config = (error as AxiosError | undefined)?.config as
-      (InternalAxiosRequestConfig & { [REPLAYED]?: boolean }) | undefined;
-    if (config === undefined || (error as AxiosError).response?.status !== 401) throw error;
+  /** Recovers a 401 to a request we authenticated; otherwise hands back `unchanged`. */
+  // oxlint-disable-next-line typescript/no-explicit-any -- axios types the chain's responses as any
+  async #recover(
+    instance: AxiosInstance,
+    response: AxiosResponse,
+    unchanged: () => any,
+  ): Promise<any> {
+    const config = response.config;
     const sentWith = this.#sentWith.get(config);
-    // Not ours, or already replayed once: the 401 goes back to the caller unchanged.
-    if (sentWith === undefined || config[REPLAYED] === true) throw error;
+    // Not ours, already replayed once, or said by another origin after a redirect: back to the caller unchanged.
+    if (
+      sentWith === undefined ||
+      (config as { [REPLAYED]?: boolean })[REPLAYED] === true ||
+      !this.#answeredBySendfact(response)
+    ) {
+      return unchanged();
+    }
     const accountId = config.sendfactAccount;
     this.#auth.invalidateAccessToken({
       ...(accountId === undefined ? {} : { accountId }),
       token: sentWith,
     });
-    if (!isReplayable(config.data)) throw error;
+    if (!isReplayable(config.data)) return unchanged();
     this.#auth.recordReplay(accountId);
     return instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
   }

@@ -101,7 +101,10 @@ describe('TokenEngine', () => {
     const fresh = fetcher.succeed(120_000);
     await flush();
     expect(await engine.getToken()).toBe(fresh);
-    expect(events.filter((e) => e.type === 'token-refreshed').map((e) => e.background)).toEqual([false, true]);
+    expect(events.filter((e) => e.type === 'token-refreshed').map((e) => e.background)).toEqual([
+      false,
+      true,
+    ]);
   });
 
   it('makes the refresh point relative to the lifetime (a 6 s token refreshes from 3 s)', async () => {
@@ -156,7 +159,9 @@ describe('TokenEngine', () => {
     expect(fetcher.calls).toBe(3);
     fetcher.fail(failure(500));
     await flush();
-    expect(events.filter((e) => e.type === 'refresh-failed').at(-1)).toMatchObject({ retryInMs: 375 });
+    expect(events.filter((e) => e.type === 'refresh-failed').at(-1)).toMatchObject({
+      retryInMs: 375,
+    });
     await clock.advance(375);
     expect(fetcher.calls).toBe(4);
     const fresh = fetcher.succeed();
@@ -229,7 +234,9 @@ describe('TokenEngine', () => {
     expect(waiting.error).toBeInstanceOf(SendfactCredentialsError);
     expect(fetcher.calls).toBe(1);
     await Promise.all(
-      Array.from({ length: 100 }, () => expect(engine.getToken()).rejects.toBeInstanceOf(SendfactCredentialsError)),
+      Array.from({ length: 100 }, () =>
+        expect(engine.getToken()).rejects.toBeInstanceOf(SendfactCredentialsError),
+      ),
     );
     expect(fetcher.calls).toBe(1);
     await clock.advance(DEFAULT_REFRESH_POLICY.credentialsErrorCooldownMs);
@@ -351,7 +358,12 @@ describe('TokenEngine', () => {
     const token = fetcher.succeed(120_000);
     await p;
     const state = engine.state();
-    expect(state).toMatchObject({ status: 'valid', usable: true, lifetimeMs: 120_000, refreshing: false });
+    expect(state).toMatchObject({
+      status: 'valid',
+      usable: true,
+      lifetimeMs: 120_000,
+      refreshing: false,
+    });
     expect(state.expiresAt!.getTime() - clock.wallNow()).toBe(120_000);
     expect(state.fingerprint).toMatch(/^[0-9a-f]{12}$/);
     expect(JSON.stringify(state)).not.toContain(token);
