@@ -50,9 +50,9 @@ export class SendfactAuthInterceptor {
     const response = instance.interceptors.response.use(
       (res) => (res.status === 401 ? this.#recover(instance, res, () => res) : res),
       (error: unknown) => {
-        const response = (error as AxiosError | undefined)?.response;
-        if (response?.status !== 401) throw error;
-        return this.#recover(instance, response, () => {
+        const failed = (error as AxiosError | undefined)?.response;
+        if (failed?.status !== 401) throw error;
+        return this.#recover(instance, failed, () => {
           throw error;
         });
       },
@@ -130,12 +130,11 @@ export class SendfactAuthInterceptor {
   }
 
   /** Recovers a 401 to a request we authenticated; otherwise hands back `unchanged`. */
-  // oxlint-disable-next-line typescript/no-explicit-any -- axios types the chain's responses as any
   async #recover(
     instance: AxiosInstance,
     response: AxiosResponse,
-    unchanged: () => any,
-  ): Promise<any> {
+    unchanged: () => AxiosResponse,
+  ): Promise<AxiosResponse> {
     const config = response.config;
     const sentWith = this.#sentWith.get(config);
     // Not ours, already replayed once, or said by another origin after a redirect: back to the caller unchanged.

@@ -317,7 +317,7 @@ describe('TokenEngine', () => {
     engine.close();
     await flush();
     expect(waiting.error).toBeInstanceOf(SendfactAuthClosedError);
-    expect(fetcher.pending.every((p) => p.signal.aborted)).toBe(true);
+    expect(fetcher.pending.every((request) => request.signal.aborted)).toBe(true);
     expect(clock.pendingTimers).toBe(0);
     await expect(engine.getToken()).rejects.toBeInstanceOf(SendfactAuthClosedError);
   });

@@ -38,7 +38,7 @@ export class FakeClock implements Clock {
       await flush();
       const due = [...this.#timers.entries()]
         .filter(([, t]) => t.at <= target)
-        .sort((a, b) => a[1].at - b[1].at)[0];
+        .toSorted((a, b) => a[1].at - b[1].at)[0];
       if (due === undefined) break;
       this.#timers.delete(due[0]);
       this.#wall += due[1].at - this.#now;
