@@ -17,6 +17,8 @@ declare module 'axios' {
 
 /** Same test axios uses to tell an absolute URL from a path. */
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+/** What callers see in place of the token once the request is done. */
+const REDACTED = 'Bearer [redacted]';
 /** Marks the one replay of a request after a 401 (a string key: axios keeps it when merging configs). */
 const REPLAYED = '__sendfactReplayed';
 
@@ -48,12 +50,15 @@ export class SendfactAuthInterceptor {
     const request = instance.interceptors.request.use((config) => this.#authenticate(config));
     // A 401 arrives as an error, or as a response when the caller's validateStatus accepts it.
     const response = instance.interceptors.response.use(
-      (res) => (res.status === 401 ? this.#recover(instance, res, () => res) : res),
+      (res) =>
+        res.status === 401
+          ? this.#recover(instance, res, () => this.#scrub(res))
+          : this.#scrub(res),
       (error: unknown) => {
         const failed = (error as AxiosError | undefined)?.response;
-        if (failed?.status !== 401) throw error;
+        if (failed?.status !== 401) throw this.#scrub(error);
         return this.#recover(instance, failed, () => {
-          throw error;
+          throw this.#scrub(error);
         });
       },
     );
@@ -108,6 +113,25 @@ export class SendfactAuthInterceptor {
     return config;
   }
 
+  /**
+   * Takes the token out of what goes back to the caller (and so into their logs): the request is sent, so
+   * `config.headers.Authorization` is redacted and `request` (whose raw `_header` holds it) is hidden from
+   * `util.inspect`. Only for requests this interceptor authenticated.
+   */
+  #scrub<T>(holder: T): T {
+    const target = holder as {
+      config?: InternalAxiosRequestConfig;
+      request?: unknown;
+      response?: { request?: unknown };
+    };
+    const config = target?.config;
+    if (config === undefined || !this.#sentWith.has(config)) return holder;
+    config.headers?.set?.('Authorization', REDACTED);
+    hide(target, 'request');
+    if (target.response !== undefined) hide(target.response, 'request');
+    return holder;
+  }
+
   /** Whether the answer came from the Sendfact origin (not from where a redirect led). */
   #answeredBySendfact(response: AxiosResponse): boolean {
     const request = response.request as { res?: { responseUrl?: unknown } } | undefined;
@@ -154,6 +178,13 @@ export class SendfactAuthInterceptor {
     this.#auth.recordReplay(accountId);
     return instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
   }
+}
+
+/** Keeps `key` readable but out of `util.inspect`, `JSON.stringify` and loggers that walk own keys. */
+function hide(object: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(object, key);
+  if (descriptor?.enumerable === true)
+    Object.defineProperty(object, key, { ...descriptor, enumerable: false });
 }
 
 function originOf(url: string): string {

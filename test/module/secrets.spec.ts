@@ -8,11 +8,15 @@ import {
   SendfactHttpService,
 } from 'nestjs-sendfact-auth';
 import { startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import type { AxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { startTestApp } from '../support/app.js';
 
 const PASSWORD = 'Zq!secret-9f3e-do-not-log';
 const USERNAME = 'USER20515809822';
+
+const failure = (e: unknown) => e as AxiosError;
 
 class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
@@ -100,5 +104,38 @@ describe('secrets', () => {
       expect(text).not.toContain(PASSWORD);
       for (const token of tokens) expect(text).not.toContain(token);
     }
+  });
+});
+
+describe('what SendfactHttpService hands back', () => {
+  it('carries no token: AxiosErrors and responses are scrubbed once the request is done', async () => {
+    const t = await startTestApp();
+    const token = await t.auth.getAccessToken();
+    const notFound = await firstValueFrom(t.http.get('/api/cpe/20515809822-01-F404-1/status'))
+      .then(() => failure(new Error('expected a 404')))
+      .catch(failure);
+    expect(notFound.response?.status).toBe(404);
+    t.standIn.failNextApiRequests(2, { type: 'status', status: 401 });
+    const unauthorized = await firstValueFrom(t.http.get('/api/cpe/x/status'))
+      .then(() => failure(new Error('expected a 401')))
+      .catch(failure);
+    expect(unauthorized.response?.status).toBe(401);
+    const ok = await firstValueFrom(
+      t.http.post('/api/cpe/sign', {
+        file_name: '20515809822-01-F001-1',
+        file_content: Buffer.from('<a/>').toString('base64'),
+      }),
+    );
+    const tokens = [token, t.auth.peekAccessToken()!];
+    for (const holder of [notFound, unauthorized, ok]) {
+      const text = inspect(holder, { depth: Infinity });
+      for (const tok of tokens) expect(text).not.toContain(tok);
+      expect(JSON.stringify('toJSON' in holder ? holder.toJSON() : holder.config)).not.toContain(
+        token,
+      );
+      expect(holder.config?.headers.Authorization).toBe('Bearer [redacted]');
+      expect(holder.request).toBeDefined(); // still there for those who look for it
+    }
+    await t.close();
   });
 });
