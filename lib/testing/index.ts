@@ -12,5 +12,8 @@ export {
 export {
   SENDFACT_TEST_TOKEN,
   SendfactAuthTestingModule,
+  createSendfactTestingOptions,
   type SendfactAuthTestingOptions,
+  type SendfactTestRequest,
+  type SendfactTestResponse,
 } from './sendfact-auth-testing.module.js';
