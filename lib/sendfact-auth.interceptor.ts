@@ -116,18 +116,22 @@ export class SendfactAuthInterceptor {
   async #recover(instance: AxiosInstance, error: unknown): Promise<unknown> {
     const config = (error as AxiosError | undefined)?.config as
       (InternalAxiosRequestConfig & { [REPLAYED]?: boolean }) | undefined;
-    if (config === undefined || (error as AxiosError).response?.status !== 401) throw error;
-    const sentWith = this.#sentWith.get(config);
-    // Not ours, or already replayed once: the 401 goes back to the caller unchanged.
-    if (sentWith === undefined || config[REPLAYED] === true) throw error;
-    const accountId = config.sendfactAccount;
-    this.#auth.invalidateAccessToken({
-      ...(accountId === undefined ? {} : { accountId }),
-      token: sentWith,
-    });
-    if (!isReplayable(config.data)) throw error;
-    this.#auth.recordReplay(accountId);
-    return instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
+    const sentWith = config === undefined ? undefined : this.#sentWith.get(config);
+    // Not ours: the error goes back to the caller unchanged.
+    if (config === undefined || sentWith === undefined) throw error;
+    // Already replayed once: the 401 goes back to the caller.
+    if ((error as AxiosError).response?.status === 401 && config[REPLAYED] !== true) {
+      const accountId = config.sendfactAccount;
+      this.#auth.invalidateAccessToken({
+        ...(accountId === undefined ? {} : { accountId }),
+        token: sentWith,
+      });
+      if (isReplayable(config.data)) {
+        this.#auth.recordReplay(accountId);
+        return instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
+      }
+    }
+    throw withoutToken(error as AxiosError);
   }
 }
 
@@ -169,4 +173,30 @@ function isReplayable(data: unknown): boolean {
     typeof candidate.getReader !== 'function' &&
     typeof candidate[Symbol.asyncIterator] !== 'function'
   );
+}
+
+/**
+ * Callers log the errors they get, and an AxiosError carries the request's headers twice: in `config` and in
+ * the Node request (`request._header`). The token must not go to the logs with them.
+ */
+function withoutToken(error: AxiosError): AxiosError {
+  const config = error.config;
+  config?.headers?.set('Authorization', 'Bearer [redacted]');
+  // Still there for code that reads them, but left out of util.inspect, JSON and the loggers built on them:
+  // the Node request holds the raw headers, and a stream body holds the request it was piped into.
+  hide(error, 'request');
+  hide(error.response, 'request');
+  if (config !== undefined && !isReplayable(config.data)) hide(config, 'data');
+  return error;
+}
+
+function hide(holder: object | undefined, key: string): void {
+  if (holder === undefined || !Object.prototype.propertyIsEnumerable.call(holder, key)) return;
+  const value: unknown = (holder as Record<string, unknown>)[key];
+  Object.defineProperty(holder, key, {
+    value,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
 }
