@@ -129,6 +129,8 @@ export class SendfactAuthInterceptor {
     config.headers?.set?.('Authorization', REDACTED);
     hide(target, 'request');
     if (target.response !== undefined) hide(target.response, 'request');
+    // A spent stream body holds the request it was piped into, raw headers included.
+    if (!isReplayable(config.data)) hide(config, 'data');
     return holder;
   }
 

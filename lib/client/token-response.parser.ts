@@ -58,6 +58,8 @@ export function parseTokenResponse(
       ? (claims.exp - claims.iat) * 1000
       : claims.exp * 1000 - wallNow;
   if (!(lifetimeMs > 0)) return fail('expires_in is missing and the JWT exp claim is already past');
+  if (!Number.isFinite(lifetimeMs))
+    return fail('expires_in is missing and the JWT exp claim is too large');
   return { accessToken, lifetimeMs, lifetimeSource: 'jwt' };
 }
 
@@ -71,6 +73,8 @@ function parseSeconds(value: unknown): number | string {
     seconds = Number(value);
   } else return `is a ${typeOf(value)}, not a string or number`;
   if (!Number.isFinite(seconds)) return 'is not finite';
+  // Finite seconds can still overflow once in milliseconds (1.8e305 s).
+  if (!Number.isFinite(seconds * 1000)) return 'is too large';
   if (seconds <= 0) return 'is zero or negative';
   return seconds;
 }

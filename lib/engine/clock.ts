@@ -12,7 +12,7 @@ export interface Clock {
   now(): number;
   /** Wall-clock epoch milliseconds; used only to read a JWT's `exp` claim. */
   wallNow(): number;
-  /** Calls `fn` after `ms`; the timer must not keep the process alive. */
+  /** Calls `fn` once `now()` has advanced by `ms`, never earlier; the timer must not keep the process alive. */
   setTimer(fn: () => void, ms: number): TimerHandle;
 }
 
@@ -21,8 +21,20 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
   setTimer(fn, ms) {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
+    // Node counts a timer from the event loop's cached time, in whole ms, so it can fire before `ms` have
+    // passed on performance.now(); the engine would then find nothing due and drop the retry. Re-arm instead.
+    const due = performance.now() + ms;
+    let timer: NodeJS.Timeout;
+    const arm = (delay: number) => {
+      timer = setTimeout(fire, delay);
+      timer.unref();
+    };
+    const fire = () => {
+      const left = due - performance.now();
+      if (left > 0) arm(Math.ceil(left));
+      else fn();
+    };
+    arm(ms);
     return { cancel: () => clearTimeout(timer) };
   },
 };

@@ -23,7 +23,8 @@ export const STAND_IN_DEFAULT_ACCOUNT: Readonly<SendfactStandInAccount> = Object
  * - `delay`: wait, then answer normally; `hang`: never answer (until the stand-in closes);
  * - `reset-before-headers` / `reset-after-headers`: drop the connection;
  * - `body`: answer 200 (or `status`) with this exact body, e.g. HTML, `{}`, 10 MB;
- * - `trickle`: send the normal answer one byte every `intervalMs`.
+ * - `trickle`: send the normal answer one byte every `intervalMs`;
+ * - `content-type`: send the normal answer under another `Content-Type`, e.g. `text/html`.
  */
 export type SendfactStandInFault =
   | { type: 'status'; status: number; headers?: Record<string, string>; body?: string }
@@ -32,7 +33,8 @@ export type SendfactStandInFault =
   | { type: 'reset-before-headers' }
   | { type: 'reset-after-headers' }
   | { type: 'body'; body: string | Buffer; contentType?: string; status?: number }
-  | { type: 'trickle'; intervalMs: number };
+  | { type: 'trickle'; intervalMs: number }
+  | { type: 'content-type'; contentType: string };
 
 export interface SendfactStandInOptions {
   /** Loopback address to listen on. Default `127.0.0.1`. */
@@ -349,14 +351,21 @@ export class SendfactStandIn {
         res.end();
         return;
       }
+      case 'content-type':
+        return this.#send(res, entry, reply(), fault.contentType);
     }
   }
 
-  #send(res: ServerResponse, entry: StandInLogEntry, reply: StandInReply): void {
+  #send(
+    res: ServerResponse,
+    entry: StandInLogEntry,
+    reply: StandInReply,
+    contentType = 'application/json',
+  ): void {
     entry.status = reply.status;
     const bytes = Buffer.from(JSON.stringify(reply.body));
     res.writeHead(reply.status, {
-      'content-type': 'application/json',
+      'content-type': contentType,
       'content-length': bytes.length,
     });
     res.end(bytes);

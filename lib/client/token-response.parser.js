@@ -1,0 +1,101 @@
+import { SendfactTokenResponseError } from '../sendfact-auth.errors.js';
+/** Tokens are sent in a header: refuse what cannot be one (and what would bloat every request). */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+const TOKEN_CHARS = /^[\x21-\x7e]+$/;
+/**
+ * Reads the body of a 200 from `/api/auth/token`. `expires_in` is a string in Sendfact's answers ("120");
+ * a number is accepted too. Without it, the JWT's claims give the lifetime: `exp - iat` when both are there
+ * (immune to clock skew between us and Sendfact), else `exp` against our wall clock.
+ */
+export function parseTokenResponse(body, wallNow, accountId) {
+    const fail = (problem) => {
+        throw new SendfactTokenResponseError(problem, accountId === undefined ? {} : { accountId });
+    };
+    let json;
+    try {
+        json = JSON.parse(body);
+    }
+    catch {
+        return fail(`the body is not JSON (${describeBody(body)})`);
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+        return fail('the body is not a JSON object');
+    }
+    const { access_token: accessToken, expires_in: expiresIn } = json;
+    if (accessToken === undefined)
+        return fail('access_token is missing');
+    if (typeof accessToken !== 'string')
+        return fail(`access_token is a ${typeOf(accessToken)}, not a string`);
+    if (accessToken.length === 0)
+        return fail('access_token is empty');
+    if (accessToken.length > MAX_TOKEN_LENGTH)
+        return fail(`access_token is longer than ${MAX_TOKEN_LENGTH} characters`);
+    if (!TOKEN_CHARS.test(accessToken))
+        return fail('access_token has characters a header cannot carry');
+    if (expiresIn !== undefined && expiresIn !== null && expiresIn !== '') {
+        const seconds = parseSeconds(expiresIn);
+        if (typeof seconds === 'string')
+            return fail(`expires_in ${seconds}`);
+        return { accessToken, lifetimeMs: seconds * 1000, lifetimeSource: 'expires_in' };
+    }
+    const claims = jwtClaims(accessToken);
+    if (claims === undefined || typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+        return fail('expires_in is missing and the token has no readable JWT exp claim');
+    }
+    const lifetimeMs = typeof claims.iat === 'number' && Number.isFinite(claims.iat)
+        ? (claims.exp - claims.iat) * 1000
+        : claims.exp * 1000 - wallNow;
+    if (!(lifetimeMs > 0))
+        return fail('expires_in is missing and the JWT exp claim is already past');
+    if (!Number.isFinite(lifetimeMs))
+        return fail('expires_in is missing and the JWT exp claim is too large');
+    return { accessToken, lifetimeMs, lifetimeSource: 'jwt' };
+}
+/** Seconds from `expires_in`, or a phrase saying why not. */
+function parseSeconds(value) {
+    let seconds;
+    if (typeof value === 'number')
+        seconds = value;
+    else if (typeof value === 'string') {
+        if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value))
+            return 'is not a number of seconds';
+        seconds = Number(value);
+    }
+    else
+        return `is a ${typeOf(value)}, not a string or number`;
+    if (!Number.isFinite(seconds))
+        return 'is not finite';
+    // Finite seconds can still overflow once in milliseconds (1.8e305 s).
+    if (!Number.isFinite(seconds * 1000))
+        return 'is too large';
+    if (seconds <= 0)
+        return 'is zero or negative';
+    return seconds;
+}
+/** The payload of a JWT, without verifying it (we are its bearer, not its audience). */
+export function jwtClaims(token) {
+    const parts = token.split('.');
+    if (parts.length !== 3)
+        return undefined;
+    try {
+        const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+        return payload !== null && typeof payload === 'object'
+            ? payload
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function typeOf(value) {
+    return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+/** Says what a non-JSON body looks like without quoting it (it could echo anything back). */
+function describeBody(body) {
+    if (body.length === 0)
+        return 'empty';
+    if (/^\s*</.test(body))
+        return `looks like HTML or XML, ${body.length} characters`;
+    return `${body.length} characters`;
+}
+//# sourceMappingURL=token-response.parser.js.map

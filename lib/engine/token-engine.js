@@ -1,0 +1,347 @@
+import { createHash } from 'node:crypto';
+import { inspect } from 'node:util';
+import { SendfactAbortedError, SendfactAuthClosedError, SendfactAuthError, SendfactCredentialsError, SendfactTokenRequestError, SendfactTokenResponseError, } from '../sendfact-auth.errors.js';
+import { sleep, systemClock } from './clock.js';
+import { DEFAULT_REFRESH_POLICY, backoffDelay, scheduleFor, } from './refresh-policy.js';
+const noop = () => { };
+/**
+ * Holds one account's token: hands it out at once while valid, refreshes it ahead of expiry behind the
+ * callers' backs, makes one token request however many callers wait (single flight), and backs off on failure.
+ * Knows nothing of HTTP or Nest: it calls `fetcher` and reads `clock`.
+ */
+export class TokenEngine {
+    #fetcher;
+    #clock;
+    #policy;
+    #random;
+    #onEvent;
+    #proactive;
+    #token;
+    #run;
+    #retryTimer;
+    #warmTimer;
+    /** A background refresh is not started before this (backoff after a background failure). */
+    #nextBackgroundAttemptAt;
+    /** No token request is sent before this (the server's Retry-After). */
+    #notBefore;
+    /** Callers get this error back at once until `until` (after a failed wait, to avoid a request storm). */
+    #cooldown;
+    #consecutiveFailures;
+    #lastError;
+    #closed;
+    constructor(options) {
+        /** A background refresh is not started before this (backoff after a background failure). */
+        this.#nextBackgroundAttemptAt = 0;
+        /** No token request is sent before this (the server's Retry-After). */
+        this.#notBefore = 0;
+        this.#consecutiveFailures = 0;
+        this.#closed = false;
+        this.stats = {
+            tokenRequests: 0,
+            tokenRequestFailures: 0,
+            refreshes: 0,
+            backgroundRefreshes: 0,
+            invalidations: 0,
+        };
+        this.accountId = options.accountId ?? 'default';
+        this.#fetcher = options.fetcher;
+        this.#clock = options.clock ?? systemClock;
+        this.#policy = options.policy ?? DEFAULT_REFRESH_POLICY;
+        this.#random = options.random ?? Math.random;
+        this.#onEvent = options.onEvent ?? noop;
+        this.#proactive = options.proactiveRefresh ?? false;
+    }
+    /**
+     * The token, when one can be handed out without waiting; otherwise `undefined`. Starts a background
+     * refresh when one is due. This is the hot path of every outbound request: one clock read, two compares.
+     */
+    peek() {
+        return this.#usable()?.value;
+    }
+    /** A valid token: at once while one is held, otherwise after the (shared) token request. */
+    getToken(signal) {
+        const held = this.#usable();
+        return held !== undefined ? held.promise : this.#wait(signal, false);
+    }
+    /** A token obtained from now on, whatever is held: for callers that know the current one is bad. */
+    refresh(signal) {
+        return this.#wait(signal, true);
+    }
+    /**
+     * Drops the held token. With `token`, only if it is still the one held, so that many requests failing
+     * with the same stale token cause one new token request, not one each.
+     */
+    invalidate(token) {
+        const held = this.#token;
+        if (held === undefined || (token !== undefined && held.value !== token))
+            return false;
+        this.#token = undefined;
+        this.#warmTimer?.cancel();
+        this.#warmTimer = undefined;
+        this.stats.invalidations++;
+        this.#onEvent({ type: 'token-invalidated', accountId: this.accountId });
+        return true;
+    }
+    state() {
+        const now = this.#clock.now();
+        const wall = this.#clock.wallNow();
+        const toDate = (mono) => new Date(Math.round(wall + (mono - now)));
+        const held = this.#token;
+        const state = {
+            accountId: this.accountId,
+            status: 'none',
+            usable: false,
+            refreshing: this.#run !== undefined,
+            consecutiveFailures: this.#consecutiveFailures,
+        };
+        if (held !== undefined) {
+            state.status =
+                now < held.refreshAt ? 'valid' : now < held.mustRefreshAt ? 'refresh-due' : 'expired';
+            state.usable = now < held.mustRefreshAt;
+            state.obtainedAt = toDate(held.obtainedAt);
+            state.refreshAt = toDate(held.refreshAt);
+            state.expiresAt = toDate(held.expiresAt);
+            state.lifetimeMs = held.lifetimeMs;
+            state.fingerprint = createHash('sha256').update(held.value).digest('hex').slice(0, 12);
+        }
+        if (this.#lastError !== undefined) {
+            const { error, at } = this.#lastError;
+            state.lastError = { name: error.name, message: error.message, at: new Date(at) };
+        }
+        return state;
+    }
+    /** Whether a token request is under way. */
+    get refreshing() {
+        return this.#run !== undefined;
+    }
+    /** Stops for good: aborts the token request under way, rejects its waiters, cancels every timer. */
+    close() {
+        if (this.#closed)
+            return;
+        this.#closed = true;
+        this.#token = undefined;
+        this.#retryTimer?.cancel();
+        this.#warmTimer?.cancel();
+        this.#retryTimer = this.#warmTimer = undefined;
+        this.#run?.controller.abort(new SendfactAuthClosedError({ accountId: this.accountId }));
+    }
+    [inspect.custom]() {
+        return `TokenEngine { accountId: '${this.accountId}', status: '${this.state().status}' }`;
+    }
+    #usable() {
+        const held = this.#token;
+        if (held === undefined)
+            return undefined;
+        const now = this.#clock.now();
+        if (now < held.refreshAt)
+            return held;
+        if (now >= held.mustRefreshAt)
+            return undefined;
+        if (this.#run === undefined && now >= this.#nextBackgroundAttemptAt && !this.#closed) {
+            this.#start(false);
+        }
+        return held;
+    }
+    #wait(signal, force) {
+        if (this.#closed)
+            return Promise.reject(new SendfactAuthClosedError({ accountId: this.accountId }));
+        if (signal?.aborted)
+            return Promise.reject(new SendfactAbortedError({ accountId: this.accountId }));
+        const now = this.#clock.now();
+        if (!force) {
+            const cooldown = this.#cooldown;
+            if (cooldown !== undefined && now < cooldown.until)
+                return Promise.reject(cooldown.error);
+            if (this.#notBefore - now > this.#policy.maxRetryAfterMs && this.#lastError !== undefined) {
+                return Promise.reject(this.#lastError.error);
+            }
+        }
+        let run = this.#run;
+        if (run === undefined)
+            run = this.#start(true);
+        else
+            run.foreground = true;
+        const value = run.promise.then(valueOf);
+        return signal === undefined ? value : this.#abortable(value, signal);
+    }
+    #start(foreground) {
+        this.#retryTimer?.cancel();
+        this.#retryTimer = undefined;
+        const run = {
+            controller: new AbortController(),
+            startedAt: this.#clock.now(),
+            foreground,
+            promise: undefined,
+        };
+        this.#run = run;
+        run.promise = this.#attempts(run).finally(() => {
+            if (this.#run === run)
+                this.#run = undefined;
+        });
+        // A background run may fail with nobody waiting on it; that is reported as an event, not a crash.
+        run.promise.catch(noop);
+        return run;
+    }
+    async #attempts(run) {
+        const signal = run.controller.signal;
+        for (let attempt = 1;; attempt++) {
+            const wait = this.#notBefore - this.#clock.now();
+            if (wait > 0)
+                await sleep(this.#clock, wait, signal);
+            const sentAt = this.#clock.now();
+            this.stats.tokenRequests++;
+            this.#onEvent({
+                type: 'token-requested',
+                accountId: this.accountId,
+                attempt,
+                background: !run.foreground,
+            });
+            let held;
+            try {
+                held = this.#hold(await this.#fetcher(signal), sentAt);
+            }
+            catch (cause) {
+                if (this.#closed)
+                    throw new SendfactAuthClosedError({ accountId: this.accountId });
+                const error = this.#asAuthError(cause);
+                const retryInMs = this.#recordFailure(error);
+                const retryNow = run.foreground &&
+                    error.retryable &&
+                    attempt < this.#policy.maxAttempts &&
+                    retryInMs <= this.#policy.maxRetryAfterMs;
+                if (retryNow) {
+                    this.#emitFailure(error, attempt, run, retryInMs);
+                    await sleep(this.#clock, retryInMs, signal);
+                    continue;
+                }
+                if (error instanceof SendfactTokenRequestError)
+                    error.attempts = attempt;
+                this.#giveUp(run, error, attempt, retryInMs);
+                throw error;
+            }
+            this.#succeed(run, held);
+            return held;
+        }
+    }
+    #hold(grant, sentAt) {
+        const { accessToken, lifetimeMs } = grant;
+        if (typeof accessToken !== 'string' || accessToken.length === 0) {
+            throw new SendfactTokenResponseError('access_token is empty', { accountId: this.accountId });
+        }
+        if (!(Number.isFinite(lifetimeMs) && lifetimeMs > 0)) {
+            throw new SendfactTokenResponseError('the token lifetime is not a positive finite number', {
+                accountId: this.accountId,
+            });
+        }
+        const obtainedAt = grant.obtainedAt ?? sentAt;
+        const schedule = scheduleFor(obtainedAt, lifetimeMs, this.#policy);
+        if (this.#clock.now() >= schedule.mustRefreshAt) {
+            // Handing it out could put an expired token on the wire: treat as a slow, retryable failure.
+            throw new SendfactTokenRequestError(`the token arrived too late to be used safely (lifetime ${Math.round(lifetimeMs)} ms)`, { accountId: this.accountId, retryable: true });
+        }
+        return {
+            value: accessToken,
+            promise: Promise.resolve(accessToken),
+            obtainedAt,
+            lifetimeMs,
+            ...schedule,
+        };
+    }
+    #succeed(run, held) {
+        const durationMs = this.#clock.now() - run.startedAt;
+        this.#token = held;
+        this.#consecutiveFailures = 0;
+        this.#cooldown = undefined;
+        this.#notBefore = 0;
+        this.#nextBackgroundAttemptAt = 0;
+        this.stats.refreshes++;
+        if (!run.foreground)
+            this.stats.backgroundRefreshes++;
+        this.stats.lastRefreshDurationMs = durationMs;
+        this.#warmTimer?.cancel();
+        this.#warmTimer = this.#proactive
+            ? this.#clock.setTimer(() => {
+                this.#warmTimer = undefined;
+                this.#usable();
+            }, held.refreshAt - this.#clock.now())
+            : undefined;
+        this.#onEvent({
+            type: 'token-refreshed',
+            accountId: this.accountId,
+            lifetimeMs: held.lifetimeMs,
+            durationMs,
+            background: !run.foreground,
+        });
+    }
+    /** Counts a failed token request; returns how long to wait before the next one. */
+    #recordFailure(error) {
+        this.stats.tokenRequestFailures++;
+        this.#consecutiveFailures++;
+        this.#lastError = { error, at: this.#clock.wallNow() };
+        const retryAfterMs = error instanceof SendfactTokenRequestError ? (error.retryAfterMs ?? 0) : 0;
+        if (retryAfterMs > 0)
+            this.#notBefore = this.#clock.now() + retryAfterMs;
+        return Math.max(backoffDelay(this.#consecutiveFailures, this.#policy, this.#random), retryAfterMs);
+    }
+    #giveUp(run, error, attempt, retryInMs) {
+        const now = this.#clock.now();
+        const held = this.#token;
+        const credentials = error instanceof SendfactCredentialsError;
+        const wait = credentials
+            ? Math.max(retryInMs, this.#policy.credentialsErrorCooldownMs)
+            : retryInMs;
+        if (!run.foreground && held !== undefined && now < held.mustRefreshAt) {
+            // Nobody is waiting and the held token still serves: try again later, behind the callers' backs.
+            this.#nextBackgroundAttemptAt = now + wait;
+            const again = error.retryable && now + wait < held.mustRefreshAt;
+            if (again) {
+                this.#retryTimer = this.#clock.setTimer(() => {
+                    this.#retryTimer = undefined;
+                    this.#usable();
+                }, wait);
+            }
+            this.#emitFailure(error, attempt, run, again ? wait : undefined);
+            return;
+        }
+        this.#cooldown = { until: now + wait, error };
+        this.#emitFailure(error, attempt, run, undefined);
+    }
+    #emitFailure(error, attempt, run, retryInMs) {
+        const held = this.#token;
+        this.#onEvent({
+            type: 'refresh-failed',
+            accountId: this.accountId,
+            error,
+            attempt,
+            background: !run.foreground,
+            ...(retryInMs === undefined ? {} : { retryInMs }),
+            servingCachedToken: held !== undefined && this.#clock.now() < held.mustRefreshAt,
+        });
+    }
+    #asAuthError(cause) {
+        if (cause instanceof SendfactAuthError)
+            return cause;
+        return new SendfactTokenRequestError('the token request failed', {
+            accountId: this.accountId,
+            retryable: true,
+            cause,
+        });
+    }
+    #abortable(value, signal) {
+        return new Promise((resolve, reject) => {
+            const onAbort = () => reject(new SendfactAbortedError({ accountId: this.accountId, cause: signal.reason }));
+            signal.addEventListener('abort', onAbort, { once: true });
+            value.then((token) => {
+                signal.removeEventListener('abort', onAbort);
+                resolve(token);
+            }, (error) => {
+                signal.removeEventListener('abort', onAbort);
+                reject(error);
+            });
+        });
+    }
+}
+function valueOf(held) {
+    return held.value;
+}
+//# sourceMappingURL=token-engine.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=sendfact-auth-module-options.interface.js.map

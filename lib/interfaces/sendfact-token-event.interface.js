@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=sendfact-token-event.interface.js.map

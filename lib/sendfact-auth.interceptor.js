@@ -1,0 +1,200 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+var __metadata = (this && this.__metadata) || function (k, v) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
+};
+import { Injectable } from '@nestjs/common';
+import { SendfactAuthService } from './sendfact-auth.service.js';
+/** Same test axios uses to tell an absolute URL from a path. */
+const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+/** What callers see in place of the token once the request is done. */
+const REDACTED = 'Bearer [redacted]';
+/** Marks the one replay of a request after a 401 (a string key: axios keeps it when merging configs). */
+const REPLAYED = '__sendfactReplayed';
+/**
+ * Puts `Authorization: Bearer <token>` on axios requests bound for the Sendfact origin, and on no others;
+ * on a 401 to a request it authenticated, drops that token (if still current), gets a fresh one and replays
+ * the request once. `SendfactHttpService` comes with it installed; `attach()` installs it on your own instance.
+ */
+let SendfactAuthInterceptor = class SendfactAuthInterceptor {
+    #auth;
+    #origin;
+    #baseUrl;
+    /** Which token each in-flight request carried, to invalidate exactly that one on a 401. */
+    #sentWith = new WeakMap();
+    #wrappedRedirectHooks = new WeakSet();
+    #baseOrigins = new Map();
+    constructor(auth) {
+        this.#auth = auth;
+        this.#origin = auth.origin;
+        this.#baseUrl = auth.baseUrl;
+    }
+    /** Installs the interceptor on `instance`; returns a function that removes it. */
+    attach(instance) {
+        const request = instance.interceptors.request.use((config) => this.#authenticate(config));
+        // A 401 arrives as an error, or as a response when the caller's validateStatus accepts it.
+        const response = instance.interceptors.response.use((res) => res.status === 401
+            ? this.#recover(instance, res, () => this.#scrub(res))
+            : this.#scrub(res), (error) => {
+            const failed = error?.response;
+            if (failed?.status !== 401)
+                throw this.#scrub(error);
+            return this.#recover(instance, failed, () => {
+                throw this.#scrub(error);
+            });
+        });
+        return () => {
+            instance.interceptors.request.eject(request);
+            instance.interceptors.response.eject(response);
+        };
+    }
+    /** Whether a request with this config goes to the Sendfact origin (and so gets the token). */
+    isSendfactRequest(config) {
+        const { url, baseURL } = config;
+        if (url !== undefined && config.allowAbsoluteUrls !== false && ABSOLUTE_URL.test(url)) {
+            return originOf(url) === this.#origin;
+        }
+        if (baseURL === undefined || baseURL === '')
+            return false;
+        if (baseURL === this.#baseUrl)
+            return true;
+        let origin = this.#baseOrigins.get(baseURL);
+        if (origin === undefined) {
+            origin = originOf(baseURL);
+            if (this.#baseOrigins.size < 64)
+                this.#baseOrigins.set(baseURL, origin);
+        }
+        return origin === this.#origin;
+    }
+    #authenticate(config) {
+        if (!this.isSendfactRequest(config))
+            return config;
+        const account = config.sendfactAccount;
+        // Hot path: a held token is put on synchronously, with no promise of our own in the chain.
+        const token = this.#auth.peekAccessToken(account);
+        if (token !== undefined)
+            return this.#sign(config, token);
+        const signal = config.signal instanceof AbortSignal ? { signal: config.signal } : undefined;
+        return this.#auth.getAccessToken(account, signal).then((fresh) => this.#sign(config, fresh));
+    }
+    #sign(config, token) {
+        config.headers.set('Authorization', `Bearer ${token}`);
+        this.#sentWith.set(config, token);
+        const hook = config.beforeRedirect;
+        if (config.maxRedirects !== 0 &&
+            hook !== this.#redirectGuard &&
+            !(hook && this.#wrappedRedirectHooks.has(hook))) {
+            config.beforeRedirect =
+                hook === undefined ? this.#redirectGuard : this.#wrapRedirectHook(hook);
+        }
+        return config;
+    }
+    /**
+     * Takes the token out of what goes back to the caller (and so into their logs): the request is sent, so
+     * `config.headers.Authorization` is redacted and `request` (whose raw `_header` holds it) is hidden from
+     * `util.inspect`. Only for requests this interceptor authenticated.
+     */
+    #scrub(holder) {
+        const target = holder;
+        const config = target?.config;
+        if (config === undefined || !this.#sentWith.has(config))
+            return holder;
+        config.headers?.set?.('Authorization', REDACTED);
+        hide(target, 'request');
+        if (target.response !== undefined)
+            hide(target.response, 'request');
+        // A spent stream body holds the request it was piped into, raw headers included.
+        if (!isReplayable(config.data))
+            hide(config, 'data');
+        return holder;
+    }
+    /** Whether the answer came from the Sendfact origin (not from where a redirect led). */
+    #answeredBySendfact(response) {
+        const request = response.request;
+        const finalUrl = request?.res?.responseUrl;
+        return typeof finalUrl !== 'string' || originOf(finalUrl) === this.#origin;
+    }
+    /** The token must not follow a redirect off the Sendfact origin (not even to a subdomain or to http). */
+    #redirectGuard = (options) => {
+        if (redirectOrigin(options) !== this.#origin)
+            removeAuthorization(options['headers']);
+    };
+    #wrapRedirectHook(hook) {
+        const wrapped = (options, response, request) => {
+            this.#redirectGuard(options, response, request);
+            hook(options, response, request);
+        };
+        this.#wrappedRedirectHooks.add(wrapped);
+        return wrapped;
+    }
+    /** Recovers a 401 to a request we authenticated; otherwise hands back `unchanged`. */
+    async #recover(instance, response, unchanged) {
+        const config = response.config;
+        const sentWith = this.#sentWith.get(config);
+        // Not ours, already replayed once, or said by another origin after a redirect: back to the caller unchanged.
+        if (sentWith === undefined ||
+            config[REPLAYED] === true ||
+            !this.#answeredBySendfact(response)) {
+            return unchanged();
+        }
+        const accountId = config.sendfactAccount;
+        this.#auth.invalidateAccessToken({
+            ...(accountId === undefined ? {} : { accountId }),
+            token: sentWith,
+        });
+        if (!isReplayable(config.data))
+            return unchanged();
+        this.#auth.recordReplay(accountId);
+        return instance.request({ ...config, [REPLAYED]: true });
+    }
+};
+SendfactAuthInterceptor = __decorate([
+    Injectable(),
+    __metadata("design:paramtypes", [SendfactAuthService])
+], SendfactAuthInterceptor);
+export { SendfactAuthInterceptor };
+/** Keeps `key` readable but out of `util.inspect`, `JSON.stringify` and loggers that walk own keys. */
+function hide(object, key) {
+    const descriptor = Object.getOwnPropertyDescriptor(object, key);
+    if (descriptor?.enumerable === true)
+        Object.defineProperty(object, key, { ...descriptor, enumerable: false });
+}
+function originOf(url) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return '';
+    }
+}
+/** The origin follow-redirects is about to request, from the options it passes to `beforeRedirect`. */
+function redirectOrigin(options) {
+    if (typeof options['href'] === 'string')
+        return originOf(options['href']);
+    const protocol = String(options['protocol'] ?? '');
+    const host = String(options['host'] ?? options['hostname'] ?? '');
+    const port = options['port'] === undefined || options['port'] === '' ? '' : `:${String(options['port'])}`;
+    return originOf(`${protocol}//${host.includes(':') ? host : host + port}`);
+}
+function removeAuthorization(headers) {
+    if (headers === null || typeof headers !== 'object')
+        return;
+    for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === 'authorization')
+            delete headers[name];
+    }
+}
+/** A body that was a stream has been consumed by the first attempt and cannot be sent again. */
+function isReplayable(data) {
+    if (data === null || typeof data !== 'object')
+        return true;
+    const candidate = data;
+    return (typeof candidate.pipe !== 'function' &&
+        typeof candidate.getReader !== 'function' &&
+        typeof candidate[Symbol.asyncIterator] !== 'function');
+}
+//# sourceMappingURL=sendfact-auth.interceptor.js.map

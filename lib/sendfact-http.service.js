@@ -1,0 +1,19 @@
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
+/**
+ * An `@nestjs/axios` `HttpService` for the Sendfact API: its own axios instance (never the global one, never
+ * the app's `HttpModule`), `baseURL` set to the Sendfact base URL, bearer tokens attached and refreshed.
+ *
+ * ```ts
+ * const { data } = await firstValueFrom(this.sendfactHttp.post('/api/cpe/send', body));
+ * ```
+ */
+export class SendfactHttpService extends HttpService {
+}
+/** @internal Factory of the module's `SendfactHttpService` provider. */
+export function createSendfactHttpService(interceptor, options) {
+    const instance = axios.create({ ...options.http, baseURL: options.baseUrl });
+    interceptor.attach(instance);
+    return new SendfactHttpService(instance);
+}
+//# sourceMappingURL=sendfact-http.service.js.map

@@ -1,0 +1,336 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { signJwt, verifyJwt } from './jwt.js';
+import { StandInDocuments, errorReply } from './stand-in-documents.js';
+/** The account a stand-in accepts when none are configured: the example of Sendfact's own document. */
+export const STAND_IN_DEFAULT_ACCOUNT = Object.freeze({
+    username: 'USER20515809822',
+    password: 'stand-in-password',
+});
+/**
+ * A local stand-in for the Sendfact API on loopback: real HTTP, real HS256 JWTs, counters and fault knobs.
+ * Start it with {@link startSendfactStandIn}; point the module at `standIn.url`.
+ */
+export class SendfactStandIn {
+    #server;
+    #sockets;
+    #secret;
+    #accounts;
+    #issued;
+    #documents;
+    #tokenFaults;
+    #apiFaults;
+    #redirects;
+    #logLimit;
+    #seq;
+    #revokedBelow;
+    /** @internal Use {@link startSendfactStandIn}. */
+    constructor(server, url, options) {
+        this.stats = emptyStats();
+        /** The most recent requests, oldest first. */
+        this.log = [];
+        this.#sockets = new Set();
+        this.#secret = randomBytes(32);
+        this.#accounts = new Map();
+        this.#issued = new Map();
+        this.#documents = new StandInDocuments();
+        this.#tokenFaults = [];
+        this.#apiFaults = [];
+        this.#redirects = new Map();
+        this.#seq = 0;
+        this.#revokedBelow = 0;
+        this.#server = server;
+        this.url = url;
+        this.port = Number(new URL(url).port);
+        this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 120;
+        this.expiresInFormat = options.expiresInFormat ?? 'string';
+        this.#logLimit = options.logLimit ?? 10_000;
+        for (const account of options.accounts ?? [STAND_IN_DEFAULT_ACCOUNT])
+            this.addAccount(account);
+        server.on('connection', (socket) => {
+            this.#sockets.add(socket);
+            socket.on('close', () => this.#sockets.delete(socket));
+        });
+        server.on('request', (req, res) => {
+            this.#handle(req, res).catch(() => {
+                if (!res.headersSent)
+                    res.writeHead(500).end();
+                else
+                    res.destroy();
+            });
+        });
+    }
+    addAccount(account) {
+        this.#accounts.set(account.username, account.password);
+    }
+    /** Every token issued so far is refused from now on (`401`), as if Sendfact revoked them. */
+    revokeTokens() {
+        this.#revokedBelow = this.#seq + 1;
+    }
+    /** The next `count` token requests misbehave as `fault` (`Infinity` for all, until `clearFaults()`). */
+    failNextTokenRequests(count, fault) {
+        for (let i = 0; i < Math.min(count, 10_000); i++)
+            this.#tokenFaults.push(fault);
+    }
+    /** The next `count` API requests (any route but the token endpoint) misbehave as `fault`. */
+    failNextApiRequests(count, fault) {
+        for (let i = 0; i < Math.min(count, 10_000); i++)
+            this.#apiFaults.push(fault);
+    }
+    clearFaults() {
+        this.#tokenFaults.length = 0;
+        this.#apiFaults.length = 0;
+    }
+    /** Requests to `path` (any method) get a redirect to `location`, after the token check. */
+    redirect(path, location, status = 302) {
+        this.#redirects.set(path, { location, status });
+    }
+    /** Zeroes the counters and empties the log (tokens, accounts and faults stay). */
+    resetStats() {
+        Object.assign(this.stats, emptyStats());
+        this.log.length = 0;
+    }
+    /** How the stand-in judges `token` now. */
+    checkToken(token) {
+        const claims = verifyJwt(token, this.#secret);
+        const jti = typeof claims?.['jti'] === 'string' ? claims['jti'] : undefined;
+        const issued = jti === undefined ? undefined : this.#issued.get(jti);
+        if (issued === undefined)
+            return { outcome: 'malformed' };
+        if (issued.seq < this.#revokedBelow)
+            return { outcome: 'revoked', account: issued.account };
+        if (performance.now() >= issued.expiresAt)
+            return { outcome: 'expired', account: issued.account };
+        return { outcome: 'ok', account: issued.account };
+    }
+    /** Stops listening and drops every open connection (hung requests included). */
+    close() {
+        return new Promise((resolve) => {
+            this.#server.close(() => resolve());
+            for (const socket of this.#sockets)
+                socket.destroy();
+            this.#server.closeAllConnections?.();
+        });
+    }
+    async #handle(req, res) {
+        const url = new URL(req.url ?? '/', 'http://stand-in');
+        const entry = {
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            at: performance.now(),
+            tokenSent: false,
+            status: 0,
+        };
+        this.#record(entry);
+        const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (bearer !== undefined) {
+            entry.tokenSent = true;
+            entry.tokenFingerprint = fingerprint(bearer);
+        }
+        const body = await readBody(req, 12 * 1024 * 1024);
+        if (url.pathname === '/api/auth/token') {
+            this.stats.tokenRequests++;
+            const fault = this.#tokenFaults.shift();
+            const reply = () => this.#issueToken(req, body);
+            return this.#respond(res, entry, fault, reply);
+        }
+        this.stats.apiRequests++;
+        const fault = this.#apiFaults.shift();
+        const check = bearer === undefined ? { outcome: 'missing' } : this.checkToken(bearer);
+        entry.auth = check.outcome;
+        if (check.account !== undefined)
+            entry.account = check.account;
+        if (check.outcome !== 'ok') {
+            this.stats.unauthorized[check.outcome]++;
+            return this.#send(res, entry, {
+                status: 401,
+                body: { message: 'Unauthenticated.', status: 401 },
+            });
+        }
+        const redirect = this.#redirects.get(url.pathname);
+        if (redirect !== undefined && fault === undefined) {
+            entry.status = redirect.status;
+            res.writeHead(redirect.status, { location: redirect.location, 'content-length': 0 }).end();
+            return;
+        }
+        const ruc = /^USER(\d{11})$/.exec(check.account ?? '')?.[1];
+        return this.#respond(res, entry, fault, () => this.#route(req.method ?? 'GET', url.pathname, body, ruc));
+    }
+    #route(method, path, body, ruc) {
+        const status = /^\/api\/cpe\/([^/]+)\/status$/.exec(path);
+        if (method === 'GET' && status)
+            return this.#documents.status(decodeURIComponent(status[1]), ruc);
+        if (method === 'POST' && (path === '/api/cpe/sign' || path === '/api/cpe/send')) {
+            let json;
+            try {
+                json = JSON.parse(body.toString('utf8'));
+            }
+            catch {
+                return errorReply(400, '0150 - El cuerpo de la solicitud no es JSON');
+            }
+            return path === '/api/cpe/sign'
+                ? this.#documents.sign(json, ruc)
+                : this.#documents.send(json, ruc);
+        }
+        return errorReply(404, '0404 - Ruta no encontrada');
+    }
+    #issueToken(req, body) {
+        let login = {};
+        try {
+            login = JSON.parse(body.toString('utf8'));
+        }
+        catch {
+            // An unreadable body is a bad request, like missing fields.
+        }
+        if (!/application\/json/i.test(req.headers['content-type'] ?? '') ||
+            typeof login !== 'object' ||
+            login === null) {
+            this.stats.tokenRequestsRejected++;
+            return { status: 400, body: { message: 'The given data was invalid.' } };
+        }
+        const { username, password } = login;
+        if (typeof username !== 'string' || typeof password !== 'string') {
+            this.stats.tokenRequestsRejected++;
+            return { status: 400, body: { message: 'username and password are required.' } };
+        }
+        if (this.#accounts.get(username) !== password) {
+            this.stats.tokenRequestsRejected++;
+            return { status: 401, body: { message: 'Credenciales incorrectas.' } };
+        }
+        const lifetime = this.tokenLifetimeSeconds;
+        const seq = ++this.#seq;
+        const jti = `${seq}.${randomBytes(6).toString('hex')}`;
+        const iat = Math.floor(Date.now() / 1000);
+        this.#issued.set(jti, {
+            account: username,
+            expiresAt: performance.now() + lifetime * 1000,
+            seq,
+        });
+        if (this.#issued.size > 1000)
+            this.#forgetExpired();
+        this.stats.tokensIssued++;
+        const accessToken = signJwt({ sub: username, iat, exp: iat + lifetime, jti }, this.#secret);
+        const answer = { access_token: accessToken, token_type: 'JWT' };
+        if (this.expiresInFormat === 'string')
+            answer['expires_in'] = String(lifetime);
+        if (this.expiresInFormat === 'number')
+            answer['expires_in'] = lifetime;
+        return { status: 200, body: answer };
+    }
+    async #respond(res, entry, fault, reply) {
+        if (fault === undefined)
+            return this.#send(res, entry, reply());
+        switch (fault.type) {
+            case 'status':
+                entry.status = fault.status;
+                res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+                res.end(fault.body ?? JSON.stringify({ message: `stand-in fault ${fault.status}` }));
+                return;
+            case 'delay':
+                await new Promise((resolve) => setTimeout(resolve, fault.ms));
+                if (res.destroyed)
+                    return;
+                return this.#send(res, entry, reply());
+            case 'hang':
+                return;
+            case 'reset-before-headers':
+                res.socket?.destroy();
+                return;
+            case 'reset-after-headers':
+                res.writeHead(200, { 'content-type': 'application/json', 'content-length': 200 });
+                res.write('{"access_token":"');
+                res.flushHeaders();
+                setTimeout(() => res.socket?.destroy(), 20);
+                return;
+            case 'body':
+                entry.status = fault.status ?? 200;
+                res.writeHead(entry.status, { 'content-type': fault.contentType ?? 'application/json' });
+                res.end(fault.body);
+                return;
+            case 'trickle': {
+                const { status, body } = reply();
+                const bytes = Buffer.from(JSON.stringify(body));
+                entry.status = status;
+                res.writeHead(status, {
+                    'content-type': 'application/json',
+                    'content-length': bytes.length,
+                });
+                for (const byte of bytes) {
+                    if (res.destroyed)
+                        return;
+                    res.write(Buffer.of(byte));
+                    await new Promise((resolve) => setTimeout(resolve, fault.intervalMs));
+                }
+                res.end();
+                return;
+            }
+            case 'content-type':
+                return this.#send(res, entry, reply(), fault.contentType);
+        }
+    }
+    #send(res, entry, reply, contentType = 'application/json') {
+        entry.status = reply.status;
+        const bytes = Buffer.from(JSON.stringify(reply.body));
+        res.writeHead(reply.status, {
+            'content-type': contentType,
+            'content-length': bytes.length,
+        });
+        res.end(bytes);
+    }
+    #record(entry) {
+        if (this.log.length >= this.#logLimit)
+            this.log.splice(0, this.log.length - this.#logLimit + 1);
+        this.log.push(entry);
+    }
+    #forgetExpired() {
+        const now = performance.now();
+        for (const [jti, token] of this.#issued)
+            if (now >= token.expiresAt)
+                this.#issued.delete(jti);
+    }
+}
+/** Starts a {@link SendfactStandIn} on loopback and resolves once it listens. */
+export async function startSendfactStandIn(options = {}) {
+    const server = options.tls === undefined ? createServer() : createTlsServer(options.tls);
+    server.keepAliveTimeout = 30_000;
+    const host = options.host ?? '127.0.0.1';
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    const { port } = server.address();
+    const scheme = options.tls === undefined ? 'http' : 'https';
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    return new SendfactStandIn(server, `${scheme}://${hostPart}:${port}`, options);
+}
+function emptyStats() {
+    return {
+        tokenRequests: 0,
+        tokensIssued: 0,
+        tokenRequestsRejected: 0,
+        apiRequests: 0,
+        unauthorized: { missing: 0, malformed: 0, expired: 0, revoked: 0 },
+    };
+}
+function fingerprint(token) {
+    return createHash('sha256').update(token).digest('hex').slice(0, 12);
+}
+function readBody(req, limit) {
+    return new Promise((resolve) => {
+        const chunks = [];
+        let size = 0;
+        req.on('data', (chunk) => {
+            size += chunk.length;
+            if (size <= limit)
+                chunks.push(chunk);
+        });
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', () => resolve(Buffer.concat(chunks)));
+        req.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+}
+//# sourceMappingURL=sendfact-stand-in.js.map
