@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=sendfact-auth-module-options.interface.js.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=sendfact-token-event.interface.js.map
