@@ -33,7 +33,7 @@ class FakeClock implements Clock {
     for (let fired = 0; fired < 10_000; fired++) {
       const due = this.#timers
         .filter((t) => !t.cancelled && t.at <= target)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+        .toSorted((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (due === undefined) break;
       this.#timers.splice(this.#timers.indexOf(due), 1);
       this.mono = Math.max(this.mono, due.at);

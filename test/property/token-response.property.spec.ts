@@ -20,8 +20,9 @@ function parseOrTypedError(body: string) {
   }
 }
 
+const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
 function jwtWith(claims: Record<string, unknown>): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
 }
 

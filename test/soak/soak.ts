@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     logLimit: 1_000,
   });
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  // oxlint-disable-next-line typescript/no-extraneous-class -- decorated just below
   class SoakModule {}
   Module({
     imports: [
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const warm = new Promise<void>((resolve) => (warmedUp = resolve));
 
   const worker = async () => {
+    // oxlint-disable-next-line eslint/no-unmodified-loop-condition -- set by the run's timer
     while (!stop) {
       issued++;
       try {
