@@ -27,6 +27,7 @@ export {
   SendfactCredentialsError,
   SendfactTokenRequestError,
   SendfactTokenResponseError,
+  SendfactUnknownAccountError,
   type SendfactAuthErrorCode,
 } from './sendfact-auth.errors.js';
 export type {
@@ -38,6 +39,11 @@ export type {
   SendfactTokenEvent,
 } from './interfaces/sendfact-token-event.interface.js';
 export type { SendfactCredentials } from './client/sendfact-token.client.js';
+export type {
+  SendfactTokenStore,
+  StoredToken,
+} from './interfaces/sendfact-token-store.interface.js';
+export { InMemoryTokenStore } from './store/in-memory-token.store.js';
 export { TokenEngine } from './engine/token-engine.js';
 export type {
   TokenEngineEvent,

@@ -5,7 +5,13 @@
 
 /** What went wrong, as a stable string for `switch` statements and metrics labels. */
 export type SendfactAuthErrorCode =
-  'CONFIG' | 'CREDENTIALS' | 'TOKEN_REQUEST' | 'TOKEN_RESPONSE' | 'ABORTED' | 'CLOSED';
+  | 'CONFIG'
+  | 'CREDENTIALS'
+  | 'TOKEN_REQUEST'
+  | 'TOKEN_RESPONSE'
+  | 'ABORTED'
+  | 'CLOSED'
+  | 'UNKNOWN_ACCOUNT';
 
 interface SendfactAuthErrorOptions {
   cause?: unknown;
@@ -119,6 +125,21 @@ export class SendfactAuthClosedError extends SendfactAuthError {
 
   constructor(options: SendfactAuthErrorOptions = {}) {
     super(`The Sendfact auth module is shut down${forAccount(options.accountId)}`, options);
+  }
+}
+
+/** A call named an account that is neither configured nor known to the credentials resolver. */
+export class SendfactUnknownAccountError extends SendfactAuthError {
+  override readonly name = 'SendfactUnknownAccountError';
+  override readonly code = 'UNKNOWN_ACCOUNT';
+
+  constructor(accountId: string | undefined) {
+    super(
+      accountId === undefined
+        ? 'No default Sendfact account: name an account, or set SENDFACT_USERNAME/SENDFACT_PASSWORD or defaultAccount'
+        : `No Sendfact account "${accountId}": add it to accounts (or SENDFACT_ACCOUNT_<ID>_*), or let the credentialsResolver know it`,
+      accountId === undefined ? {} : { accountId },
+    );
   }
 }
 

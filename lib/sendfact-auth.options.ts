@@ -12,6 +12,8 @@ import type {
   SendfactAuthModuleOptions,
   SendfactEnvironment,
 } from './interfaces/sendfact-auth-module-options.interface.js';
+import type { SendfactTokenStore } from './interfaces/sendfact-token-store.interface.js';
+import { InMemoryTokenStore } from './store/in-memory-token.store.js';
 import {
   DEFAULT_ACCOUNT_ID,
   DEFAULT_TIMEOUT_MS,
@@ -19,6 +21,7 @@ import {
 } from './sendfact-auth.constants.js';
 import { SendfactConfigError } from './sendfact-auth.errors.js';
 import {
+  ACCOUNT_ID,
   type SendfactEnvName,
   type SendfactEnvironmentVariables,
   environmentProblems,
@@ -36,8 +39,14 @@ interface ResolvedFields {
   proactiveRefresh: boolean;
   http: Omit<CreateAxiosDefaults, 'baseURL'>;
   clock: Clock;
-  username: string;
-  password: string;
+  /** Every configured login by account id, the default one (`default`) included. */
+  accounts: Map<string, SendfactCredentials>;
+  defaultAccountId: string | undefined;
+  credentialsResolver: SendfactAuthModuleOptions['credentialsResolver'];
+  tokenStore: SendfactTokenStore;
+  tokenStoreTimeoutMs: number;
+  maxAccounts: number;
+  accountIdleTtlMs: number;
   tokenFetcher?: TokenFetcher;
 }
 
@@ -57,11 +66,20 @@ export class ResolvedSendfactAuthOptions {
   readonly proactiveRefresh: boolean;
   readonly http: Omit<CreateAxiosDefaults, 'baseURL'>;
   readonly clock: Clock;
-  readonly defaultAccountId = DEFAULT_ACCOUNT_ID;
-  readonly username: string;
+  /** The account of calls that name none; `undefined` when every call must name one. */
+  readonly defaultAccountId: string | undefined;
+  /** Username of the default account, if there is one. */
+  readonly username: string | undefined;
+  /** Ids of the configured accounts (those of `credentialsResolver` come on first use). */
+  readonly accountIds: readonly string[];
+  readonly credentialsResolver: SendfactAuthModuleOptions['credentialsResolver'];
+  readonly tokenStore: SendfactTokenStore;
+  readonly tokenStoreTimeoutMs: number;
+  readonly maxAccounts: number;
+  readonly accountIdleTtlMs: number;
   /** @internal Replaces the token endpoint for the default account (the testing module's fixed tokens). */
   readonly tokenFetcher?: TokenFetcher;
-  readonly #password: string;
+  readonly #accounts: Map<string, SendfactCredentials>;
 
   constructor(fields: ResolvedFields) {
     this.environment = fields.environment;
@@ -73,14 +91,33 @@ export class ResolvedSendfactAuthOptions {
     this.proactiveRefresh = fields.proactiveRefresh;
     this.http = fields.http;
     this.clock = fields.clock;
-    this.username = fields.username;
-    this.#password = fields.password;
+    this.#accounts = fields.accounts;
+    this.accountIds = Object.freeze([...fields.accounts.keys()]);
+    this.defaultAccountId = fields.defaultAccountId;
+    this.username =
+      fields.defaultAccountId === undefined
+        ? undefined
+        : fields.accounts.get(fields.defaultAccountId)?.username;
+    this.credentialsResolver = fields.credentialsResolver;
+    this.tokenStore = fields.tokenStore;
+    this.tokenStoreTimeoutMs = fields.tokenStoreTimeoutMs;
+    this.maxAccounts = fields.maxAccounts;
+    this.accountIdleTtlMs = fields.accountIdleTtlMs;
     if (fields.tokenFetcher !== undefined) this.tokenFetcher = fields.tokenFetcher;
+  }
+
+  /** The configured login of `accountId`, if any (the resolver's are not here). */
+  credentialsFor(accountId: string): SendfactCredentials | undefined {
+    return this.#accounts.get(accountId);
   }
 
   /** The default account's login. */
   get credentials(): SendfactCredentials {
-    return { username: this.username, password: this.#password };
+    const credentials =
+      this.defaultAccountId === undefined ? undefined : this.#accounts.get(this.defaultAccountId);
+    if (credentials === undefined)
+      throw new SendfactConfigError(['no default account is configured']);
+    return credentials;
   }
 
   toJSON(): Record<string, unknown> {
@@ -88,7 +125,12 @@ export class ResolvedSendfactAuthOptions {
       environment: this.environment,
       baseUrl: this.baseUrl,
       username: this.username,
-      password: '[redacted]',
+      password: this.username === undefined ? undefined : '[redacted]',
+      defaultAccountId: this.defaultAccountId,
+      accounts: Object.fromEntries(
+        [...this.#accounts].map(([id, { username }]) => [id, { username, password: '[redacted]' }]),
+      ),
+      credentialsResolver: this.credentialsResolver === undefined ? undefined : '[function]',
       timeoutMs: this.timeoutMs,
       allowInsecureHttp: this.allowInsecureHttp,
       proactiveRefresh: this.proactiveRefresh,
@@ -122,16 +164,45 @@ export function resolveSendfactAuthOptions(
 
   const username = fromEnv(options.username, 'SENDFACT_USERNAME');
   const password = fromEnv(options.password, 'SENDFACT_PASSWORD');
-  for (const field of [username, password]) {
-    if (field.value === undefined && !envProblems.has(field.source)) {
-      problems.push(`${field.source} is required`);
-    } else if (
-      field.value !== undefined &&
-      !(typeof field.value === 'string' && field.value.trim() !== '')
-    ) {
-      problems.push(`${field.source} must be a non-empty string`);
+  const accounts = new Map<string, SendfactCredentials>();
+  const otherAccounts = accountProblems(options, env, accounts, problems);
+  // The default login may be left out only when accounts are named some other way.
+  const bothMissing = username.value === undefined && password.value === undefined;
+  if (!(bothMissing && (otherAccounts || options.credentialsResolver !== undefined))) {
+    for (const field of [username, password]) {
+      if (field.value === undefined && !envProblems.has(field.source)) {
+        problems.push(`${field.source} is required`);
+      } else if (
+        field.value !== undefined &&
+        !(typeof field.value === 'string' && field.value.trim() !== '')
+      ) {
+        problems.push(`${field.source} must be a non-empty string`);
+      }
     }
   }
+  if (typeof username.value === 'string' && typeof password.value === 'string') {
+    accounts.set(DEFAULT_ACCOUNT_ID, { username: username.value.trim(), password: password.value });
+  }
+  const chosen = fromEnv(options.defaultAccount, 'SENDFACT_DEFAULT_ACCOUNT');
+  const defaultAccountId =
+    (chosen.value as string | undefined) ??
+    (accounts.has(DEFAULT_ACCOUNT_ID) ? DEFAULT_ACCOUNT_ID : undefined);
+  if (
+    chosen.value !== undefined &&
+    !accounts.has(chosen.value as string) &&
+    options.credentialsResolver === undefined
+  ) {
+    problems.push(`${chosen.source} names an account that is not configured`);
+  }
+  const positive = (value: number | undefined, fallback: number, name: string) => {
+    const n = value ?? fallback;
+    if (!(Number.isFinite(n) && n > 0))
+      problems.push(`the ${name} option must be a positive number`);
+    return n;
+  };
+  const tokenStoreTimeoutMs = positive(options.tokenStoreTimeoutMs, 250, 'tokenStoreTimeoutMs');
+  const maxAccounts = positive(options.maxAccounts, 10_000, 'maxAccounts');
+  const accountIdleTtlMs = positive(options.accountIdleTtlMs, 15 * 60_000, 'accountIdleTtlMs');
 
   const environment = fromEnv(options.environment, 'SENDFACT_ENVIRONMENT');
   const environmentName = (environment.value ?? 'demo') as SendfactEnvironment;
@@ -174,10 +245,64 @@ export function resolveSendfactAuthOptions(
     proactiveRefresh: options.proactiveRefresh ?? false,
     http: options.http ?? {},
     clock: options.clock ?? systemClock,
-    username: (username.value as string).trim(),
-    password: password.value as string,
+    accounts,
+    defaultAccountId,
+    credentialsResolver: options.credentialsResolver,
+    tokenStore: options.tokenStore ?? new InMemoryTokenStore(),
+    tokenStoreTimeoutMs,
+    maxAccounts,
+    accountIdleTtlMs,
     ...internal,
   });
+}
+
+/**
+ * Collects the accounts of the `accounts` option over those of `SENDFACT_ACCOUNT_<ID>_*`; returns whether
+ * there are any.
+ */
+function accountProblems(
+  options: SendfactAuthModuleOptions,
+  env: SendfactEnvironmentVariables,
+  into: Map<string, SendfactCredentials>,
+  problems: string[],
+): boolean {
+  const sources: [string, { username?: unknown; password?: unknown }, (field: string) => string][] =
+    [
+      ...Object.entries(env.accounts ?? {}).map(
+        ([id, a]) =>
+          [
+            id,
+            a,
+            (field: string) => `SENDFACT_ACCOUNT_${id.toUpperCase()}_${field.toUpperCase()}`,
+          ] as const,
+      ),
+      ...Object.entries(options.accounts ?? {}).map(
+        ([id, a]) => [id, a ?? {}, (field: string) => `accounts.${id}.${field}`] as const,
+      ),
+    ].map(([id, a, name]) => [id, a, name]);
+  for (const [id, account, name] of sources) {
+    if (!ACCOUNT_ID.test(id)) {
+      problems.push(
+        `account id "${id.slice(0, 64)}" must be letters, digits, _ . : - (at most 64)`,
+      );
+      continue;
+    }
+    if (id === DEFAULT_ACCOUNT_ID) {
+      problems.push(`account id "default" is reserved for SENDFACT_USERNAME / SENDFACT_PASSWORD`);
+      continue;
+    }
+    const fieldProblems = (['username', 'password'] as const).filter(
+      (field) => !(typeof account[field] === 'string' && (account[field] as string).trim() !== ''),
+    );
+    for (const field of fieldProblems) problems.push(`${name(field)} is required`);
+    if (fieldProblems.length === 0) {
+      into.set(id, {
+        username: (account.username as string).trim(),
+        password: account.password as string,
+      });
+    }
+  }
+  return sources.length > 0;
 }
 
 /** `SENDFACT_BASE_URL` -> `baseUrl` (the option's name, for problems found in an option's value). */

@@ -1,15 +1,26 @@
 import { inspect } from 'node:util';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-import { SendfactTokenClient } from './client/sendfact-token.client.js';
-import { TokenEngine, type TokenEngineEvent, type TokenState } from './engine/token-engine.js';
+import { type SendfactCredentials, SendfactTokenClient } from './client/sendfact-token.client.js';
+import { TokenEnginePool } from './engine/token-engine-pool.js';
+import {
+  TokenEngine,
+  type TokenEngineEvent,
+  type TokenFetcher,
+  type TokenState,
+} from './engine/token-engine.js';
 import type {
   SendfactAuthStats,
   SendfactTokenEvent,
 } from './interfaces/sendfact-token-event.interface.js';
 import { SENDFACT_AUTH_OPTIONS, SENDFACT_LOGGER_CONTEXT } from './sendfact-auth.constants.js';
-import { SendfactAuthError } from './sendfact-auth.errors.js';
+import {
+  SendfactAuthError,
+  SendfactCredentialsError,
+  SendfactUnknownAccountError,
+} from './sendfact-auth.errors.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
+import { SharedTokenSource } from './store/shared-token.source.js';
 
 /** Options of a single token call. */
 export interface SendfactTokenCallOptions {
@@ -17,10 +28,17 @@ export interface SendfactTokenCallOptions {
   signal?: AbortSignal;
 }
 
+/** How an account gets its tokens: its credentials (cached once resolved) and its fetcher. */
+interface AccountSource {
+  fetch: TokenFetcher;
+  /** The username once known, to drop a rejected token from the shared store. */
+  username(): string | undefined;
+}
+
 /**
- * Hands out Sendfact bearer tokens: cached, refreshed ahead of expiry in the background, one token request
- * however many callers wait. Inject it where you need the token itself; for HTTP calls prefer
- * `SendfactHttpService`, which attaches it for you.
+ * Hands out Sendfact bearer tokens, per account: cached, refreshed ahead of expiry in the background, one
+ * token request however many callers wait (and, with a shared store, however many replicas). Inject it where
+ * you need the token itself; for HTTP calls prefer `SendfactHttpService`, which attaches it for you.
  */
 @Injectable()
 export class SendfactAuthService implements OnModuleDestroy {
@@ -29,8 +47,11 @@ export class SendfactAuthService implements OnModuleDestroy {
 
   readonly #options: ResolvedSendfactAuthOptions;
   readonly #client: SendfactTokenClient;
-  readonly #default: TokenEngine;
-  readonly #engines = new Map<string, TokenEngine>();
+  readonly #shared: SharedTokenSource;
+  /** The default account's engine, kept out of the pool: it is never evicted and costs no lookup. */
+  readonly #default: TokenEngine | undefined;
+  readonly #pool: TokenEnginePool;
+  readonly #sources = new WeakMap<TokenEngine, AccountSource>();
   readonly #events = new Subject<SendfactTokenEvent>();
   readonly #logger = new Logger(SENDFACT_LOGGER_CONTEXT);
   #replays = 0;
@@ -45,45 +66,94 @@ export class SendfactAuthService implements OnModuleDestroy {
       ...(options.http.httpAgent === undefined ? {} : { httpAgent: options.http.httpAgent }),
       ...(options.http.httpsAgent === undefined ? {} : { httpsAgent: options.http.httpsAgent }),
     });
-    const credentials = options.credentials;
-    this.#default = this.#createEngine(
-      options.defaultAccountId,
-      options.tokenFetcher ??
-        ((signal) => this.#client.requestToken(credentials, signal, options.defaultAccountId)),
-    );
+    this.#shared = new SharedTokenSource({
+      store: options.tokenStore,
+      policy: options.refresh,
+      clock: options.clock,
+      baseUrl: options.baseUrl,
+      storeTimeoutMs: options.tokenStoreTimeoutMs,
+      // The holder may take a whole token request (and a retry) before others take over.
+      leaseMs: options.timeoutMs + 1_000,
+      pollIntervalMs: 25,
+      onStoreHealth: (healthy, reason) =>
+        healthy
+          ? this.#logger.log('The token store answers again: tokens are shared again')
+          : this.#logger.warn(
+              `The token store failed (${reason}): each process gets its own tokens meanwhile`,
+            ),
+    });
+    this.#pool = new TokenEnginePool({
+      create: (accountId) => this.#createEngine(accountId),
+      clock: options.clock,
+      maxEngines: options.maxAccounts,
+      idleTtlMs: options.accountIdleTtlMs,
+    });
+    const defaultId = options.defaultAccountId;
+    this.#default = defaultId === undefined ? undefined : this.#createEngine(defaultId);
   }
 
   /** A valid access token: at once while one is held, otherwise after the one shared token request. */
   getAccessToken(accountId?: string, options?: SendfactTokenCallOptions): Promise<string> {
-    return this.#engine(accountId).getToken(options?.signal);
+    const engine =
+      this.#default !== undefined && accountId === undefined
+        ? this.#default
+        : this.#tryEngine(accountId);
+    return engine instanceof TokenEngine
+      ? engine.getToken(options?.signal)
+      : Promise.reject(engine);
   }
 
   /** The token if one can be had without waiting (starting a background refresh if due), else `undefined`. */
   peekAccessToken(accountId?: string): string | undefined {
-    return this.#engine(accountId).peek();
+    const engine =
+      this.#default !== undefined && accountId === undefined
+        ? this.#default
+        : this.#tryEngine(accountId);
+    return engine instanceof TokenEngine ? engine.peek() : undefined;
   }
 
   /** Gets a new token now, even if the held one is still valid (joins a token request under way). */
   refreshAccessToken(accountId?: string, options?: SendfactTokenCallOptions): Promise<string> {
-    return this.#engine(accountId).refresh(options?.signal);
+    const engine = this.#tryEngine(accountId);
+    return engine instanceof TokenEngine ? engine.refresh(options?.signal) : Promise.reject(engine);
   }
 
   /**
    * Drops the held token so the next call gets a new one. With `token`, only if that token is still the one
-   * held: many requests failing with the same stale token then cause a single token request.
+   * held: many requests failing with the same stale token then cause a single token request (and, with a
+   * shared store, the other replicas stop handing it out too).
    */
   invalidateAccessToken(options: { accountId?: string; token?: string } = {}): boolean {
-    return this.#engine(options.accountId).invalidate(options.token);
+    const engine = this.#tryEngine(options.accountId);
+    if (!(engine instanceof TokenEngine) || !engine.invalidate(options.token)) return false;
+    const username = this.#sources.get(engine)?.username();
+    if (options.token !== undefined && username !== undefined) {
+      void this.#shared.invalidate(username, options.token);
+    }
+    return true;
   }
 
   /** When the held token expires, or `undefined` when none is held. */
   getTokenExpiry(accountId?: string): Date | undefined {
-    return this.#engine(accountId).state().expiresAt;
+    return this.getTokenState(accountId).expiresAt;
   }
 
   /** The token's state (validity, schedule, refreshing, last failure), safe to log or serve. */
   getTokenState(accountId?: string): TokenState {
-    return this.#engine(accountId).state();
+    const engine = this.#tryEngine(accountId, false);
+    if (engine instanceof TokenEngine) return engine.state();
+    return {
+      accountId: accountId ?? this.#options.defaultAccountId ?? '',
+      status: 'none',
+      usable: false,
+      refreshing: false,
+      consecutiveFailures: 0,
+    };
+  }
+
+  /** Ids of the accounts that have a token engine now (configured ones in use, resolved ones not evicted). */
+  get activeAccounts(): string[] {
+    return [...this.#allEngines()].map((engine) => engine.accountId);
   }
 
   /** Counters summed over all accounts. */
@@ -123,45 +193,105 @@ export class SendfactAuthService implements OnModuleDestroy {
     this.#replays++;
     this.#events.next({
       type: 'request-replayed',
-      accountId: accountId ?? this.#options.defaultAccountId,
+      accountId: accountId ?? this.#options.defaultAccountId ?? '',
     });
   }
 
-  onModuleDestroy(): void {
-    for (const engine of this.#allEngines()) engine.close();
+  async onModuleDestroy(): Promise<void> {
+    this.#default?.close();
+    this.#pool.close();
     this.#events.complete();
+    await this.#options.tokenStore.close?.();
   }
 
   [inspect.custom](): string {
-    return `SendfactAuthService { baseUrl: '${this.#options.baseUrl}', accounts: ${this.#engines.size + 1} }`;
+    return `SendfactAuthService { baseUrl: '${this.#options.baseUrl}', accounts: ${this.activeAccounts.length} }`;
   }
 
-  #engine(accountId: string | undefined): TokenEngine {
-    if (accountId === undefined || accountId === this.#options.defaultAccountId)
-      return this.#default;
-    const engine = this.#engines.get(accountId);
-    if (engine === undefined) {
-      throw new SendfactAuthError(`Unknown Sendfact account "${accountId}"`, { accountId });
+  /** The engine of `accountId` (made on first use), or the error saying why there is none. */
+  #tryEngine(accountId: string | undefined, create = true): TokenEngine | SendfactAuthError {
+    const id = accountId ?? this.#options.defaultAccountId;
+    if (id === undefined) {
+      return new SendfactUnknownAccountError(undefined);
     }
-    return engine;
+    if (id === this.#options.defaultAccountId && this.#default !== undefined) return this.#default;
+    if (
+      this.#options.credentialsFor(id) === undefined &&
+      this.#options.credentialsResolver === undefined
+    ) {
+      return new SendfactUnknownAccountError(id);
+    }
+    const engine = create ? this.#pool.get(id) : this.#pool.peek(id);
+    return engine ?? new SendfactUnknownAccountError(id);
   }
 
-  #allEngines(): TokenEngine[] {
-    return [this.#default, ...this.#engines.values()];
+  *#allEngines(): Iterable<TokenEngine> {
+    if (this.#default !== undefined) yield this.#default;
+    yield* this.#pool.engines();
   }
 
-  #createEngine(
-    accountId: string,
-    fetcher: ConstructorParameters<typeof TokenEngine>[0]['fetcher'],
-  ) {
-    return new TokenEngine({
+  #createEngine(accountId: string): TokenEngine {
+    const source = this.#sourceFor(accountId);
+    const engine = new TokenEngine({
       accountId,
-      fetcher,
+      fetcher: source.fetch,
       clock: this.#options.clock,
       policy: this.#options.refresh,
       proactiveRefresh: this.#options.proactiveRefresh,
       onEvent: (event) => this.#onEngineEvent(event),
     });
+    this.#sources.set(engine, source);
+    return engine;
+  }
+
+  #sourceFor(accountId: string): AccountSource {
+    if (accountId === this.#options.defaultAccountId && this.#options.tokenFetcher !== undefined) {
+      return { fetch: this.#options.tokenFetcher, username: () => undefined };
+    }
+    let credentials: SendfactCredentials | undefined;
+    const resolve = async (): Promise<SendfactCredentials> => {
+      credentials ??= this.#options.credentialsFor(accountId) ?? (await this.#resolve(accountId));
+      return credentials;
+    };
+    const direct: TokenFetcher = async (signal) => {
+      const login = await resolve();
+      try {
+        return await this.#client.requestToken(login, signal, accountId);
+      } catch (error) {
+        // Rotated in the tenant database? Ask the resolver again next time.
+        if (error instanceof SendfactCredentialsError) credentials = undefined;
+        throw error;
+      }
+    };
+    return {
+      fetch: this.#shared.fetcher(async () => (await resolve()).username, direct),
+      username: () => credentials?.username,
+    };
+  }
+
+  async #resolve(accountId: string): Promise<SendfactCredentials> {
+    const resolver = this.#options.credentialsResolver;
+    if (resolver === undefined) throw new SendfactUnknownAccountError(accountId);
+    let found: SendfactCredentials | undefined;
+    try {
+      found = await resolver(accountId);
+    } catch (cause) {
+      throw new SendfactAuthError(`The credentials resolver failed for account "${accountId}"`, {
+        accountId,
+        cause,
+      });
+    }
+    if (
+      found === undefined ||
+      found === null ||
+      typeof found.username !== 'string' ||
+      typeof found.password !== 'string' ||
+      found.username === '' ||
+      found.password === ''
+    ) {
+      throw new SendfactUnknownAccountError(accountId);
+    }
+    return { username: found.username, password: found.password };
   }
 
   #onEngineEvent(event: TokenEngineEvent): void {

@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
+import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import type { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 
@@ -11,7 +11,51 @@ import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
  * const { data } = await firstValueFrom(this.sendfactHttp.post('/api/cpe/send', body));
  * ```
  */
-export class SendfactHttpService extends HttpService {}
+export class SendfactHttpService extends HttpService {
+  readonly #accounts = new Map<string, SendfactHttpService>();
+
+  /**
+   * The same client for another account: every request it sends carries that account's token (its axios
+   * instance has `sendfactAccount` in its defaults, so `axiosRef` does too). Cached per account.
+   */
+  forAccount(accountId: string): SendfactHttpService {
+    let client = this.#accounts.get(accountId);
+    if (client === undefined) {
+      const instance = axios.create({
+        ...this.axiosRef.defaults,
+        sendfactAccount: accountId,
+      } as CreateAxiosDefaults);
+      // The same interceptors as this client's, so the account's requests are handled alike.
+      copyInterceptors(this.axiosRef, instance);
+      client = new SendfactHttpService(instance);
+      // A client per account seen; bounded so that an unbounded tenant list cannot grow it forever.
+      if (this.#accounts.size >= 1_000)
+        this.#accounts.delete(this.#accounts.keys().next().value as string);
+      this.#accounts.set(accountId, client);
+    }
+    return client;
+  }
+}
+
+function copyInterceptors(from: AxiosInstance, to: AxiosInstance): void {
+  type Handlers = {
+    handlers: ({
+      fulfilled: never;
+      rejected: never;
+      synchronous?: boolean;
+      runWhen?: never;
+    } | null)[];
+  };
+  for (const kind of ['request', 'response'] as const) {
+    for (const handler of (from.interceptors[kind] as unknown as Handlers).handlers) {
+      if (handler !== null)
+        (to.interceptors[kind] as { use: (...args: unknown[]) => number }).use(
+          handler.fulfilled,
+          handler.rejected,
+        );
+    }
+  }
+}
 
 /** @internal Factory of the module's `SendfactHttpService` provider. */
 export function createSendfactHttpService(

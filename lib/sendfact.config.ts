@@ -12,6 +12,10 @@ import {
 } from 'class-validator';
 import { SENDFACT_CONFIG_NAMESPACE } from './sendfact-auth.constants.js';
 
+/** What an account id may be. */
+export const ACCOUNT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const ACCOUNT_VARIABLE = /^SENDFACT_ACCOUNT_([A-Z0-9_]+)_(USERNAME|PASSWORD)$/;
+
 /**
  * The `SENDFACT_*` environment variables, as read into the `sendfact` config namespace. Values stay strings
  * until the module merges them with its options; validation then names the variable, never its value.
@@ -43,11 +47,18 @@ export class SendfactEnvironmentVariables {
   @IsIn(['true', 'false', '1', '0'])
   SENDFACT_ALLOW_INSECURE_HTTP?: string;
 
+  @IsOptional()
+  @Matches(ACCOUNT_ID)
+  SENDFACT_DEFAULT_ACCOUNT?: string;
+
+  /** From `SENDFACT_ACCOUNT_<ID>_USERNAME` / `_PASSWORD`, by lower-cased id. */
+  accounts: Record<string, { username?: string; password?: string }> = {};
+
   [inspect.custom](): string {
     return `SendfactEnvironmentVariables ${inspect(redactedEnv(this))}`;
   }
 
-  toJSON(): Record<string, string | undefined> {
+  toJSON(): Record<string, unknown> {
     return redactedEnv(this);
   }
 }
@@ -59,7 +70,8 @@ export type SendfactEnvName =
   | 'SENDFACT_ENVIRONMENT'
   | 'SENDFACT_BASE_URL'
   | 'SENDFACT_TIMEOUT_MS'
-  | 'SENDFACT_ALLOW_INSECURE_HTTP';
+  | 'SENDFACT_ALLOW_INSECURE_HTTP'
+  | 'SENDFACT_DEFAULT_ACCOUNT';
 
 /** What each variable must be, in words; used in place of class-validator's messages. */
 const EXPECTED: Record<SendfactEnvName, string> = {
@@ -69,6 +81,7 @@ const EXPECTED: Record<SendfactEnvName, string> = {
   SENDFACT_BASE_URL: 'must be an http:// or https:// URL',
   SENDFACT_TIMEOUT_MS: 'must be a whole number of milliseconds',
   SENDFACT_ALLOW_INSECURE_HTTP: 'must be "true" or "false"',
+  SENDFACT_DEFAULT_ACCOUNT: 'must be an account id (letters, digits, _ . : -)',
 };
 
 export const SENDFACT_ENV_VARIABLES = Object.keys(EXPECTED) as SendfactEnvName[];
@@ -82,7 +95,16 @@ export function readSendfactEnvironment(
     const value = env[name];
     if (value !== undefined && value !== '') plain[name] = value;
   }
-  return plainToInstance(SendfactEnvironmentVariables, plain);
+  const vars = plainToInstance(SendfactEnvironmentVariables, plain);
+  for (const [name, value] of Object.entries(env)) {
+    const match = ACCOUNT_VARIABLE.exec(name);
+    if (match === null || value === undefined || value === '') continue;
+    const id = match[1]!.toLowerCase();
+    const account = (vars.accounts[id] ??= {});
+    if (match[2] === 'USERNAME') account.username = value;
+    else account.password = value;
+  }
+  return vars;
 }
 
 /** Validation problems per variable name, worded without the values. */
@@ -100,11 +122,20 @@ export const sendfactConfig = registerAs(SENDFACT_CONFIG_NAMESPACE, () =>
   readSendfactEnvironment(),
 );
 
-function redactedEnv(vars: SendfactEnvironmentVariables): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+function redactedEnv(vars: SendfactEnvironmentVariables): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const name of SENDFACT_ENV_VARIABLES) {
     const value = vars[name];
     if (value !== undefined) out[name] = name === 'SENDFACT_PASSWORD' ? '[redacted]' : value;
+  }
+  const accounts = Object.entries(vars.accounts ?? {});
+  if (accounts.length > 0) {
+    out['accounts'] = Object.fromEntries(
+      accounts.map(([id, a]) => [
+        id,
+        { username: a.username, password: a.password === undefined ? undefined : '[redacted]' },
+      ]),
+    );
   }
   return out;
 }

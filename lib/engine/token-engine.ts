@@ -28,8 +28,11 @@ export interface TokenGrant {
   obtainedAt?: number;
 }
 
-/** Obtains one token; must give up when `signal` fires. */
-export type TokenFetcher = (signal: AbortSignal) => Promise<TokenGrant>;
+/**
+ * Obtains one token; must give up when `signal` fires. `stale` is a token the engine is replacing (the one
+ * held, or one just dropped after a 401): a fetcher that reads from a shared store must not hand it back.
+ */
+export type TokenFetcher = (signal: AbortSignal, stale?: string) => Promise<TokenGrant>;
 
 /** What the engine reports as it works. Times are milliseconds; no event carries a token. */
 export type TokenEngineEvent =
@@ -141,6 +144,8 @@ export class TokenEngine {
   /** Callers get this error back at once until `until` (after a failed wait, to avoid a request storm). */
   #cooldown: { until: number; error: SendfactAuthError } | undefined;
   #consecutiveFailures = 0;
+  /** The token last dropped by `invalidate`, until a new one is held. */
+  #dropped: string | undefined;
   #lastError: { error: SendfactAuthError; at: number } | undefined;
   #closed = false;
 
@@ -189,6 +194,7 @@ export class TokenEngine {
     const held = this.#token;
     if (held === undefined || (token !== undefined && held.value !== token)) return false;
     this.#token = undefined;
+    this.#dropped = held.value;
     this.#warmTimer?.cancel();
     this.#warmTimer = undefined;
     this.stats.invalidations++;
@@ -310,7 +316,7 @@ export class TokenEngine {
       });
       let held: HeldToken;
       try {
-        held = this.#hold(await this.#fetcher(signal), sentAt);
+        held = this.#hold(await this.#fetcher(signal, this.#token?.value ?? this.#dropped), sentAt);
       } catch (cause) {
         if (this.#closed) throw new SendfactAuthClosedError({ accountId: this.accountId });
         const error = this.#asAuthError(cause);
@@ -365,6 +371,7 @@ export class TokenEngine {
   #succeed(run: Run, held: HeldToken): void {
     const durationMs = this.#clock.now() - run.startedAt;
     this.#token = held;
+    this.#dropped = undefined;
     this.#consecutiveFailures = 0;
     this.#cooldown = undefined;
     this.#notBefore = 0;

@@ -1,4 +1,6 @@
 import type { CreateAxiosDefaults } from 'axios';
+import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactTokenStore } from './sendfact-token-store.interface.js';
 import type { Clock } from '../engine/clock.js';
 import type { RefreshPolicy } from '../engine/refresh-policy.js';
 
@@ -35,4 +37,26 @@ export interface SendfactAuthModuleOptions {
   http?: Omit<CreateAxiosDefaults, 'baseURL'>;
   /** The clock of the token engine; for tests with fake time. */
   clock?: Clock;
+  /**
+   * More issuing companies, by account id: `{ acme: { username, password } }`. Env:
+   * `SENDFACT_ACCOUNT_<ID>_USERNAME` / `SENDFACT_ACCOUNT_<ID>_PASSWORD` (the id lower-cased).
+   */
+  accounts?: Record<string, SendfactCredentials>;
+  /**
+   * Credentials of accounts not listed in `accounts`, e.g. tenants kept in a database. Called on an account's
+   * first use (and again after Sendfact refused its credentials); `undefined` means no such account.
+   */
+  credentialsResolver?: (
+    accountId: string,
+  ) => Promise<SendfactCredentials | undefined> | SendfactCredentials | undefined;
+  /** Which of `accounts` serves calls that name no account, when `username`/`password` are not given. Env: `SENDFACT_DEFAULT_ACCOUNT`. */
+  defaultAccount?: string;
+  /** Where tokens are shared: in-memory by default; `RedisTokenStore` shares them across replicas. */
+  tokenStore?: SendfactTokenStore;
+  /** Bound of one token-store call in ms; past it this process fetches its own token. Default 250. */
+  tokenStoreTimeoutMs?: number;
+  /** Most accounts held at once; the least recently used idle one is dropped past it. Default 10,000. */
+  maxAccounts?: number;
+  /** An account unused for this long is dropped (and resolved again on next use). Default 15 minutes. */
+  accountIdleTtlMs?: number;
 }
