@@ -19,6 +19,7 @@ export default defineConfig({
     include: ['test/**/*.spec.ts'],
     environment: 'node',
     setupFiles: ['reflect-metadata'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

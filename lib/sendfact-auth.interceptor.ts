@@ -3,6 +3,7 @@ import type {
   AxiosError,
   AxiosInstance,
   AxiosRequestConfig,
+  AxiosResponse,
   InternalAxiosRequestConfig,
 } from 'axios';
 import { SendfactAuthService } from './sendfact-auth.service.js';
@@ -16,6 +17,8 @@ declare module 'axios' {
 
 /** Same test axios uses to tell an absolute URL from a path. */
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+/** What callers see in place of the token once the request is done. */
+const REDACTED = 'Bearer [redacted]';
 /** Marks the one replay of a request after a 401 (a string key: axios keeps it when merging configs). */
 const REPLAYED = '__sendfactReplayed';
 
@@ -45,8 +48,19 @@ export class SendfactAuthInterceptor {
   /** Installs the interceptor on `instance`; returns a function that removes it. */
   attach(instance: AxiosInstance): () => void {
     const request = instance.interceptors.request.use((config) => this.#authenticate(config));
-    const response = instance.interceptors.response.use(undefined, (error: unknown) =>
-      this.#recover(instance, error),
+    // A 401 arrives as an error, or as a response when the caller's validateStatus accepts it.
+    const response = instance.interceptors.response.use(
+      (res) =>
+        res.status === 401
+          ? this.#recover(instance, res, () => this.#scrub(res))
+          : this.#scrub(res),
+      (error: unknown) => {
+        const failed = (error as AxiosError | undefined)?.response;
+        if (failed?.status !== 401) throw this.#scrub(error);
+        return this.#recover(instance, failed, () => {
+          throw this.#scrub(error);
+        });
+      },
     );
     return () => {
       instance.interceptors.request.eject(request);
@@ -99,6 +113,32 @@ export class SendfactAuthInterceptor {
     return config;
   }
 
+  /**
+   * Takes the token out of what goes back to the caller (and so into their logs): the request is sent, so
+   * `config.headers.Authorization` is redacted and `request` (whose raw `_header` holds it) is hidden from
+   * `util.inspect`. Only for requests this interceptor authenticated.
+   */
+  #scrub<T>(holder: T): T {
+    const target = holder as {
+      config?: InternalAxiosRequestConfig;
+      request?: unknown;
+      response?: { request?: unknown };
+    };
+    const config = target?.config;
+    if (config === undefined || !this.#sentWith.has(config)) return holder;
+    config.headers?.set?.('Authorization', REDACTED);
+    hide(target, 'request');
+    if (target.response !== undefined) hide(target.response, 'request');
+    return holder;
+  }
+
+  /** Whether the answer came from the Sendfact origin (not from where a redirect led). */
+  #answeredBySendfact(response: AxiosResponse): boolean {
+    const request = response.request as { res?: { responseUrl?: unknown } } | undefined;
+    const finalUrl = request?.res?.responseUrl;
+    return typeof finalUrl !== 'string' || originOf(finalUrl) === this.#origin;
+  }
+
   /** The token must not follow a redirect off the Sendfact origin (not even to a subdomain or to http). */
   readonly #redirectGuard: BeforeRedirect = (options) => {
     if (redirectOrigin(options) !== this.#origin) removeAuthorization(options['headers']);
@@ -113,22 +153,38 @@ export class SendfactAuthInterceptor {
     return wrapped;
   }
 
-  async #recover(instance: AxiosInstance, error: unknown): Promise<unknown> {
-    const config = (error as AxiosError | undefined)?.config as
-      (InternalAxiosRequestConfig & { [REPLAYED]?: boolean }) | undefined;
-    if (config === undefined || (error as AxiosError).response?.status !== 401) throw error;
+  /** Recovers a 401 to a request we authenticated; otherwise hands back `unchanged`. */
+  async #recover(
+    instance: AxiosInstance,
+    response: AxiosResponse,
+    unchanged: () => AxiosResponse,
+  ): Promise<AxiosResponse> {
+    const config = response.config;
     const sentWith = this.#sentWith.get(config);
-    // Not ours, or already replayed once: the 401 goes back to the caller unchanged.
-    if (sentWith === undefined || config[REPLAYED] === true) throw error;
+    // Not ours, already replayed once, or said by another origin after a redirect: back to the caller unchanged.
+    if (
+      sentWith === undefined ||
+      (config as { [REPLAYED]?: boolean })[REPLAYED] === true ||
+      !this.#answeredBySendfact(response)
+    ) {
+      return unchanged();
+    }
     const accountId = config.sendfactAccount;
     this.#auth.invalidateAccessToken({
       ...(accountId === undefined ? {} : { accountId }),
       token: sentWith,
     });
-    if (!isReplayable(config.data)) throw error;
+    if (!isReplayable(config.data)) return unchanged();
     this.#auth.recordReplay(accountId);
     return instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
   }
+}
+
+/** Keeps `key` readable but out of `util.inspect`, `JSON.stringify` and loggers that walk own keys. */
+function hide(object: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(object, key);
+  if (descriptor?.enumerable === true)
+    Object.defineProperty(object, key, { ...descriptor, enumerable: false });
 }
 
 function originOf(url: string): string {

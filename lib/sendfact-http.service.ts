@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import axios, { type AxiosInstance } from 'axios';
+import axios from 'axios';
 import type { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 
@@ -11,11 +11,7 @@ import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
  * const { data } = await firstValueFrom(this.sendfactHttp.post('/api/cpe/send', body));
  * ```
  */
-export class SendfactHttpService extends HttpService {
-  constructor(instance: AxiosInstance) {
-    super(instance);
-  }
-}
+export class SendfactHttpService extends HttpService {}
 
 /** @internal Factory of the module's `SendfactHttpService` provider. */
 export function createSendfactHttpService(

@@ -142,7 +142,7 @@ export class SendfactStandIn {
 
   /** Every token issued so far is refused from now on (`401`), as if Sendfact revoked them. */
   revokeTokens(): void {
-    this.#revokedBelow = this.#seq;
+    this.#revokedBelow = this.#seq + 1;
   }
 
   /** The next `count` token requests misbehave as `fault` (`Infinity` for all, until `clearFaults()`). */

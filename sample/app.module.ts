@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { SendfactAuthModule } from 'nestjs-sendfact-auth';
+import { InvoicesModule } from './invoices/invoices.module.js';
+import { TokenController } from './token/token.controller.js';
+
+/** Register once: ConfigModule loads `.env`; SendfactAuthModule reads `SENDFACT_*` from it, global to the app. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true }),
+    SendfactAuthModule.forRoot({ isGlobal: true }),
+    InvoicesModule,
+  ],
+  controllers: [TokenController],
+})
+export class AppModule {}

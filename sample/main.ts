@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { NestFactory } from '@nestjs/core';
+import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import { AppModule } from './app.module.js';
+import { runWalkthrough } from './walkthrough.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    once: { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env['PORT'] ?? '3000' },
+  },
+});
+const say = (line: string) => console.log(`[sample] ${line}`);
+
+async function main(): Promise<void> {
+  let standIn: Awaited<ReturnType<typeof startSendfactStandIn>> | undefined;
+  if (!process.env['SENDFACT_USERNAME']) {
+    // No credentials: run against the local stand-in, with short tokens so the refresh shows in seconds.
+    const lifetime = Number(process.env['SENDFACT_STAND_IN_TOKEN_SECONDS'] ?? 6);
+    standIn = await startSendfactStandIn({ tokenLifetimeSeconds: lifetime });
+    process.env['SENDFACT_BASE_URL'] = standIn.url;
+    process.env['SENDFACT_USERNAME'] = STAND_IN_DEFAULT_ACCOUNT.username;
+    process.env['SENDFACT_PASSWORD'] = STAND_IN_DEFAULT_ACCOUNT.password;
+    say(`No SENDFACT_USERNAME set: using the local Sendfact stand-in at ${standIn.url}`);
+    say(`(its tokens live ${lifetime} s so you can watch a refresh; Sendfact's live 120 s)`);
+  } else {
+    say(
+      `Using Sendfact at ${process.env['SENDFACT_BASE_URL'] ?? `the ${process.env['SENDFACT_ENVIRONMENT'] ?? 'demo'} API`}`,
+    );
+  }
+
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  const stop = async () => {
+    await app.close();
+    await standIn?.close();
+  };
+
+  try {
+    await runWalkthrough(app, say);
+  } catch (error) {
+    say(`Walkthrough failed: ${(error as Error).message}`);
+    await stop();
+    process.exitCode = 1;
+    return;
+  }
+  if (flags.once) {
+    await stop();
+    say('Done (--once).');
+    return;
+  }
+
+  await app.listen(Number(flags.port));
+  const { port } = app.getHttpServer().address() as { port: number };
+  const base = `http://localhost:${port}`;
+  say(`Serving the sample API on ${base} (Ctrl+C to stop):`);
+  say(`  curl -X POST ${base}/invoices`);
+  say(`  curl ${base}/invoices/<fileName>/status`);
+  say(`  curl ${base}/token`);
+  // Closing the app and the stand-in leaves nothing running, so the process then exits by itself.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+}
+
+await main();

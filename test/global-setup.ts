@@ -1,0 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Some tests run the built package and sample (child processes, the packed tarball): build them once first. */
+export default function setup(): void {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  for (const project of ['tsconfig.build.json', 'tsconfig.sample.json']) {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
+}
