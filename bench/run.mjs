@@ -226,10 +226,11 @@ if (!QUICK) {
   const from = current.indexOf(start);
   const to = current.indexOf(end);
   if (from >= 0 && to > from) {
-    writeFileSync(
-      path,
-      current.slice(0, from + start.length) + `\n${markdown}\n` + current.slice(to),
-    );
+    const updated = current.slice(0, from + start.length) + `\n${markdown}\n` + current.slice(to);
+    // Formatted as `npm run format:check` expects, so that a run leaves the check green.
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(path)) ?? {};
+    writeFileSync(path, await prettier.format(updated, { ...options, filepath: path }));
     log('wrote docs/benchmark-chart.svg and the results in docs/BENCHMARKS.md');
   }
 }
