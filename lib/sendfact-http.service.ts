@@ -1,5 +1,12 @@
 import { HttpService } from '@nestjs/axios';
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
+import axios, {
+  type AxiosInstance,
+  type AxiosPromise,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+  type CreateAxiosDefaults,
+} from 'axios';
+import { Observable } from 'rxjs';
 import type { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 
@@ -34,6 +41,40 @@ export class SendfactHttpService extends HttpService {
       this.#accounts.set(accountId, client);
     }
     return client;
+  }
+
+  /**
+   * As in `HttpService` (unsubscribing cancels the request), except that a request which has already
+   * answered is not cancelled. `HttpService` cancels on every teardown, and `firstValueFrom` tears down
+   * after every answer: each call built a `CanceledError`, stack trace included, for nothing.
+   */
+  protected override makeObservable<T>(
+    call: (...args: unknown[]) => AxiosPromise<T>,
+    ...args: unknown[]
+  ): Observable<AxiosResponse<T>> {
+    return new Observable<AxiosResponse<T>>((subscriber) => {
+      const callArgs = [...args];
+      const last = callArgs.length - 1;
+      const config: AxiosRequestConfig = { ...(callArgs[last] as AxiosRequestConfig | undefined) };
+      callArgs[last] = config;
+      const source = config.cancelToken === undefined ? axios.CancelToken.source() : undefined;
+      if (source !== undefined) config.cancelToken = source.token;
+      let settled = false;
+      call(...callArgs).then(
+        (response) => {
+          settled = true;
+          subscriber.next(response);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+      );
+      return () => {
+        if (!settled && source !== undefined && config.responseType !== 'stream') source.cancel();
+      };
+    });
   }
 }
 
