@@ -1,0 +1,204 @@
+import { type LoggerService, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
+import { SendfactAuthModule, SendfactAuthService, SendfactHttpService } from 'nestjs-sendfact-auth';
+import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
+import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import { firstValueFrom } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../support/redis-server.js';
+
+const LOGIN = { username: 'USER20515809822', password: 'redis-spec-Pw!' };
+const STATUS = '/api/cpe/20515809822-01-F001-1/status';
+
+let redis: RedisServer;
+let standIn: SendfactStandIn;
+let admin: Redis;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  standIn = await startSendfactStandIn({ accounts: [LOGIN] });
+  admin = new Redis(redis.url, { lazyConnect: true });
+  admin.on('error', () => undefined);
+});
+afterAll(async () => {
+  admin.disconnect();
+  await standIn.close();
+  await redis.stop();
+});
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()!();
+  standIn.resetStats();
+  standIn.clearFaults();
+  standIn.tokenLifetimeSeconds = 120;
+  if (admin.status !== 'ready') await admin.connect().catch(() => undefined);
+  await admin.flushall().catch(() => undefined);
+});
+
+class Lines implements LoggerService {
+  readonly lines: string[] = [];
+  log = (m: unknown) => this.lines.push(`log ${String(m)}`);
+  warn = (m: unknown) => this.lines.push(`warn ${String(m)}`);
+  error = (m: unknown) => this.lines.push(`error ${String(m)}`);
+}
+
+/** One "replica": its own Nest app and its own Redis connection, sharing Redis with the others. */
+async function replica(options: { keyPrefix?: string; refreshAheadRatio?: number } = {}) {
+  const store = new RedisTokenStore({
+    url: redis.url,
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+  });
+  const logger = new Lines();
+  @Module({
+    imports: [
+      SendfactAuthModule.forRoot({
+        ...LOGIN,
+        baseUrl: standIn.url,
+        tokenStore: store,
+        refresh: {
+          retryBaseDelayMs: 5,
+          retryMaxDelayMs: 20,
+          refreshAheadRatio: options.refreshAheadRatio ?? 0.5,
+        },
+      }),
+    ],
+  })
+  class ReplicaModule {}
+  const app = await NestFactory.createApplicationContext(ReplicaModule, { logger });
+  closers.push(() => app.close());
+  return { app, auth: app.get(SendfactAuthService), http: app.get(SendfactHttpService), logger };
+}
+
+describe('RedisTokenStore', () => {
+  it('keeps a token until its TTL, and tells how long it has left', async () => {
+    const store = new RedisTokenStore({ url: redis.url });
+    closers.push(() => store.close());
+    expect(await store.get('k')).toBeUndefined();
+    await store.set('k', { accessToken: 'a.b.c', lifetimeMs: 120_000 }, 5_000);
+    const got = await store.get('k');
+    expect(got).toMatchObject({ accessToken: 'a.b.c', lifetimeMs: 120_000 });
+    expect(got!.remainingMs).toBeGreaterThan(4_000);
+    expect(got!.remainingMs).toBeLessThanOrEqual(5_000);
+    await store.set('short', { accessToken: 'x', lifetimeMs: 1_000 }, 30);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await store.get('short')).toBeUndefined();
+  });
+
+  it('deletes a token only if it is still the one given', async () => {
+    const store = new RedisTokenStore({ url: redis.url });
+    closers.push(() => store.close());
+    await store.set('k', { accessToken: 'new.token', lifetimeMs: 1 }, 5_000);
+    await store.deleteIfCurrent('k', 'old.token');
+    await store.deleteIfCurrent('k', 'token'); // a suffix of the value, not the token
+    expect(await store.get('k')).toMatchObject({ accessToken: 'new.token' });
+    await store.deleteIfCurrent('k', 'new.token');
+    expect(await store.get('k')).toBeUndefined();
+  });
+
+  it('gives a lease to one holder at a time, released only by its id, and lapsing by itself', async () => {
+    const a = new RedisTokenStore({ url: redis.url });
+    const b = new RedisTokenStore({ url: redis.url });
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const [first, second] = await Promise.all([
+      a.acquireLease('k', 5_000),
+      b.acquireLease('k', 5_000),
+    ]);
+    expect([first, second].filter((id) => id !== undefined)).toHaveLength(1);
+    const holder = (first ?? second)!;
+    await b.releaseLease('k', 'not-the-holder');
+    expect(await a.acquireLease('k', 5_000)).toBeUndefined();
+    await a.releaseLease('k', holder);
+    const short = await b.acquireLease('k', 50);
+    expect(short).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await a.acquireLease('k', 5_000)).toBeDefined();
+  });
+
+  it('keys tokens by prefix, base URL and a hash of the username: never the username or the password', async () => {
+    const { auth } = await replica({ keyPrefix: 'myapp:sendfact:' });
+    await auth.getAccessToken();
+    const keys = await admin.keys('*');
+    expect(keys).toEqual([
+      expect.stringMatching(new RegExp(`^myapp:sendfact:${standIn.url}:[0-9a-f]{32}$`)),
+    ]);
+    expect(keys.join()).not.toContain(LOGIN.username);
+    const values = await Promise.all(keys.map((k) => admin.get(k)));
+    expect(values.join()).not.toContain(LOGIN.password);
+  });
+});
+
+describe('replicas sharing Redis', () => {
+  it('share one token: 4 replicas x 100 concurrent callers at cold start make 1 token request', async () => {
+    const replicas = await Promise.all(Array.from({ length: 4 }, () => replica()));
+    const tokens = await Promise.all(
+      replicas.flatMap(({ auth }) => Array.from({ length: 100 }, () => auth.getAccessToken())),
+    );
+    expect(new Set(tokens).size).toBe(1);
+    expect(standIn.stats.tokenRequests).toBe(1);
+  });
+
+  it('refresh once per refresh interval across replicas, and stores the token only until its margin', async () => {
+    standIn.tokenLifetimeSeconds = 1;
+    const replicas = await Promise.all(Array.from({ length: 3 }, () => replica()));
+    const started = Date.now();
+    let calls = 0;
+    while (Date.now() - started < 3_000) {
+      await Promise.all(
+        replicas.map(({ http }) =>
+          firstValueFrom(http.get(STATUS, { validateStatus: (s) => s === 404 })),
+        ),
+      );
+      calls += replicas.length;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const elapsed = Date.now() - started;
+    // A refresh interval is half the 1 s lifetime: at most one token request per interval, plus the first.
+    expect(calls).toBeGreaterThan(30);
+    expect(standIn.stats.tokenRequests).toBeLessThanOrEqual(Math.ceil(elapsed / 500) + 1);
+    expect(standIn.stats.unauthorized.expired).toBe(0);
+    const [key] = await admin.keys('*');
+    expect(await admin.pttl(key!)).toBeLessThanOrEqual(900); // 1 s less the 10 % margin
+  });
+
+  it('spreads a 401 seen by one replica: the others take the new token from Redis', async () => {
+    const [a, b] = await Promise.all([replica(), replica()]);
+    await firstValueFrom(a.http.get(STATUS, { validateStatus: (s) => s === 404 }));
+    await firstValueFrom(b.http.get(STATUS, { validateStatus: (s) => s === 404 }));
+    standIn.revokeTokens();
+    await firstValueFrom(a.http.get(STATUS, { validateStatus: (s) => s === 404 }));
+    await firstValueFrom(b.http.get(STATUS, { validateStatus: (s) => s === 404 }));
+    expect(standIn.stats.tokenRequests).toBe(2);
+    expect(a.auth.peekAccessToken()).toBe(b.auth.peekAccessToken());
+  });
+
+  it('rides out Redis going down (per-process tokens, a warning) and shares again when it is back', async () => {
+    const [a, b] = await Promise.all([replica(), replica()]);
+    const call = (r: typeof a) =>
+      firstValueFrom(r.http.get(STATUS, { validateStatus: (s) => s === 404 }));
+    await Promise.all([call(a), call(b)]);
+    expect(standIn.stats.tokenRequests).toBe(1);
+
+    await redis.kill();
+    a.auth.invalidateAccessToken();
+    b.auth.invalidateAccessToken();
+    const during = await Promise.allSettled([call(a), call(b), call(a), call(b)]);
+    expect(during.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(standIn.stats.tokenRequests).toBe(3); // one each, straight from Sendfact
+    // Nest's Logger writes through one process-wide logger: the last app created gets both replicas' lines.
+    const lines = () => [...a.logger.lines, ...b.logger.lines];
+    expect(lines().some((l) => /^warn The token store failed/.test(l))).toBe(true);
+
+    await redis.restart();
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // the clients reconnect
+    a.auth.invalidateAccessToken();
+    b.auth.invalidateAccessToken();
+    await call(a);
+    await call(b);
+    expect(standIn.stats.tokenRequests).toBe(4); // shared again: one for both
+    expect(lines().some((l) => /^log The token store answers again/.test(l))).toBe(true);
+  });
+});
