@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from '../support/redis-server.js';
+import { RedisServer } from '../support/redis-server.mjs';
 
 const REPLICA = fileURLToPath(new URL('../fixtures/replica.mjs', import.meta.url));
 /** Three issuing companies; each username carries its RUC. */

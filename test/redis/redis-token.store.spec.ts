@@ -6,7 +6,7 @@ import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from '../support/redis-server.js';
+import { RedisServer } from '../support/redis-server.mjs';
 
 const LOGIN = { username: 'USER20515809822', password: 'redis-spec-Pw!' };
 const STATUS = '/api/cpe/20515809822-01-F001-1/status';

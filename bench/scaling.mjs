@@ -1,0 +1,134 @@
+// Token requests per hour for N replicas and M accounts, with per-process tokens and with the shared Redis
+// store, measured against the stand-in; and the memory held for 10,000 accounts.
+//
+//   npm run build && node --expose-gc bench/scaling.mjs
+//
+// Replicas are separate Nest application contexts in this process, each with its own Redis connection: to
+// the token logic they are what separate processes are (test/redis/multi-process.spec.ts checks that with
+// real processes). Tokens live LIFETIME_S here instead of Sendfact's 120 s; per-hour figures scale the
+// measured requests per token lifetime to 3,600 / 120 = 30 lifetimes an hour.
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
+import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
+import { startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import { RedisServer } from '../test/support/redis-server.mjs';
+
+const LIFETIME_S = 2;
+const RUN_S = 6;
+const SENDFACT_LIFETIMES_PER_HOUR = 3600 / 120;
+const REPLICAS = [1, 4, 8];
+const ACCOUNTS = [1, 10];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const login = (i) => ({ username: `USER2${String(i).padStart(10, '0')}`, password: `pw-${i}` });
+
+async function replica(standIn, accounts, store) {
+  // oxlint-disable-next-line typescript/no-extraneous-class -- decorated just below
+  class ReplicaModule {}
+  Module({
+    imports: [
+      SendfactAuthModule.forRoot({
+        baseUrl: standIn.url,
+        accounts: Object.fromEntries(
+          Array.from({ length: accounts }, (_, i) => [`a${i}`, login(i)]),
+        ),
+        defaultAccount: 'a0',
+        ...(store === undefined ? {} : { tokenStore: store }),
+      }),
+    ],
+  })(ReplicaModule);
+  const app = await NestFactory.createApplicationContext(ReplicaModule, { logger: false });
+  return { app, auth: app.get(SendfactAuthService), store };
+}
+
+/** Every replica asks for every account's token every 20 ms for RUN_S: steady traffic. */
+async function measure(standIn, redis, replicas, accounts, shared) {
+  // One prefix per measurement, the same for all its replicas: earlier runs' tokens must not count.
+  const keyPrefix = `bench:${replicas}x${accounts}:${Date.now()}:`;
+  const store = () => (shared ? new RedisTokenStore({ url: redis.url, keyPrefix }) : undefined);
+  const apps = await Promise.all(
+    Array.from({ length: replicas }, () => replica(standIn, accounts, store())),
+  );
+  standIn.resetStats();
+  const until = Date.now() + RUN_S * 1000;
+  while (Date.now() < until) {
+    await Promise.all(
+      apps.flatMap(({ auth }) =>
+        Array.from({ length: accounts }, (_, i) => auth.getAccessToken(`a${i}`)),
+      ),
+    );
+    await sleep(20);
+  }
+  const requests = standIn.stats.tokenRequests;
+  await Promise.all(apps.map(({ app }) => app.close()));
+  return {
+    requests,
+    perHour: Math.round((requests / (RUN_S / LIFETIME_S)) * SENDFACT_LIFETIMES_PER_HOUR),
+  };
+}
+
+/** Heap held by `accounts` accounts with a token each, measured after GC. */
+async function accountsMemory(standIn, accounts, maxAccounts) {
+  for (let i = 0; i < accounts; i++) standIn.addAccount(login(i));
+  // oxlint-disable-next-line typescript/no-extraneous-class -- decorated just below
+  class TenantsModule {}
+  Module({
+    imports: [
+      SendfactAuthModule.forRoot({
+        baseUrl: standIn.url,
+        credentialsResolver: (id) => login(Number(id)),
+        ...(maxAccounts === undefined ? {} : { maxAccounts }),
+      }),
+    ],
+  })(TenantsModule);
+  const app = await NestFactory.createApplicationContext(TenantsModule, { logger: false });
+  const auth = app.get(SendfactAuthService);
+  globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < accounts; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, accounts - i) }, (_, j) =>
+        auth.getAccessToken(String(i + j)),
+      ),
+    );
+  }
+  globalThis.gc();
+  const held = process.memoryUsage().heapUsed - before;
+  const active = auth.activeAccounts.length;
+  await app.close();
+  return { active, heldMb: held / 2 ** 20, perAccountBytes: Math.round(held / active) };
+}
+
+if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+const standIn = await startSendfactStandIn({
+  tokenLifetimeSeconds: LIFETIME_S,
+  accounts: Array.from({ length: 10 }, (_, i) => login(i)),
+});
+const redis = await RedisServer.start();
+console.log(
+  `Token requests per hour (Sendfact's 120 s tokens), measured over ${RUN_S} s with ${LIFETIME_S} s tokens, refresh-ahead at half-life:\n`,
+);
+console.log(
+  '| replicas | accounts | per-process tokens: measured / per hour | shared Redis store: measured / per hour | lower bound per hour (1 per account per half-life) |',
+);
+console.log('| --- | --- | --- | --- | --- |');
+for (const accounts of ACCOUNTS) {
+  for (const replicas of REPLICAS) {
+    const alone = await measure(standIn, redis, replicas, accounts, false);
+    const shared = await measure(standIn, redis, replicas, accounts, true);
+    console.log(
+      `| ${replicas} | ${accounts} | ${alone.requests} / ${alone.perHour.toLocaleString('en')} | ${shared.requests} / ${shared.perHour.toLocaleString('en')} | ${(accounts * 2 * SENDFACT_LIFETIMES_PER_HOUR).toLocaleString('en')} |`,
+    );
+  }
+}
+standIn.tokenLifetimeSeconds = 120;
+const unbounded = await accountsMemory(standIn, 10_000);
+const capped = await accountsMemory(standIn, 10_000, 1_000);
+console.log(
+  `\nMemory: 10,000 accounts with a token each hold ${unbounded.heldMb.toFixed(1)} MB of heap after GC (${unbounded.perAccountBytes} bytes per account, ${unbounded.active} held);`,
+);
+console.log(`with maxAccounts 1,000, ${capped.active} are held: ${capped.heldMb.toFixed(1)} MB.`);
+await standIn.close();
+await redis.stop();
