@@ -7,7 +7,10 @@ import { Redis } from 'ioredis';
 /** Where the system has it (Debian: /usr/bin/redis-server); CI installs it in `.ci/run`. */
 export function redisServerPath() {
   try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
@@ -44,13 +47,18 @@ export class RedisServer {
   /** (Re)starts the server on the same port and waits until it answers. */
   async restart() {
     const binary = redisServerPath();
-    if (binary === undefined) throw new Error('redis-server is not installed (apt-get install redis-server)');
+    if (binary === undefined)
+      throw new Error('redis-server is not installed (apt-get install redis-server)');
     this.#child = spawn(
       binary,
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on('error', () => undefined);
     try {
       for (let i = 0; i < 200; i++) {
