@@ -73,19 +73,18 @@ export class SharedTokenSource {
     const shared = await this.#fresh(key, stale);
     if (shared !== undefined) return shared;
 
+    // Another holder may be fetching: wait for its token, trying for the lease on every round so that a
+    // holder that died (its lease lapsed) is taken over at once. Past one lease, fetch for this process.
     const deadline = this.#options.clock.now() + leaseMs;
-    for (;;) {
+    while (this.#options.clock.now() < deadline) {
       const leaseId = await this.#call((store) => store.acquireLease(key, leaseMs));
       if (leaseId !== undefined)
         return this.#fetchAndShare(key, leaseId, fetchDirect, signal, stale);
-      // Another holder is fetching: wait for its token; if it does not come in time, the lease will have
-      // lapsed and the next round takes it over.
-      while (this.#options.clock.now() < deadline) {
-        await sleep(this.#options.clock, pollIntervalMs, signal);
-        const token = await this.#fresh(key, stale);
-        if (token !== undefined) return token;
-      }
+      await sleep(this.#options.clock, pollIntervalMs, signal);
+      const token = await this.#fresh(key, stale);
+      if (token !== undefined) return token;
     }
+    return fetchDirect(signal, stale);
   }
 
   async #fetchAndShare(
@@ -140,8 +139,13 @@ export class SharedTokenSource {
       const result = await Promise.race([
         fn(this.#options.store),
         new Promise<never>((_, reject) => {
+          // After an event-loop stall the timer can run before the reply already waiting on the socket:
+          // give pending I/O one turn before calling the store slow.
           timer = this.#options.clock.setTimer(
-            () => reject(new Error(`no answer in ${this.#options.storeTimeoutMs} ms`)),
+            () =>
+              setImmediate(() =>
+                reject(new Error(`no answer in ${this.#options.storeTimeoutMs} ms`)),
+              ),
             this.#options.storeTimeoutMs,
           );
         }),

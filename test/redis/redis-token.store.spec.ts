@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
@@ -162,6 +163,17 @@ describe('replicas sharing Redis', () => {
     expect(standIn.stats.unauthorized.expired).toBe(0);
     const [key] = await admin.keys('*');
     expect(await admin.pttl(key!)).toBeLessThanOrEqual(900); // 1 s less the 10 % margin
+  });
+
+  it('takes over from a lease holder that died, as soon as its lease lapses', async () => {
+    const { auth } = await replica();
+    // A replica that took the lease and died before sharing a token.
+    const user = createHash('sha256').update(LOGIN.username).digest('hex').slice(0, 32);
+    await admin.set(`sendfact:token:${standIn.url}:${user}:lease`, 'dead-holder', 'PX', 300);
+    const started = Date.now();
+    expect(await auth.getAccessToken()).toMatch(/^ey/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250); // it waited for the lease, then took over
+    expect(standIn.stats.tokenRequests).toBe(1);
   });
 
   it('spreads a 401 seen by one replica: the others take the new token from Redis', async () => {
