@@ -20,5 +20,7 @@ export function createSendfactHttpService(
 ): SendfactHttpService {
   const instance = axios.create({ ...options.http, baseURL: options.baseUrl });
   interceptor.attach(instance);
-  return new SendfactHttpService(instance);
+  // @nestjs/axios 4 (Nest 11) is CommonJS, so its AxiosInstance is axios's CommonJS typing: the same
+  // interface declared twice, which TypeScript does not unify with the one this ESM file sees.
+  return new SendfactHttpService(instance as unknown as SendfactHttpService['axiosRef']);
 }
