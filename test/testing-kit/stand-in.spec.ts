@@ -156,9 +156,9 @@ describe('the Sendfact stand-in', () => {
 
   it('drops the connection before or after the headers on request', async () => {
     standIn.failNextTokenRequests(1, { type: 'reset-before-headers' });
-    await expect(post('/api/auth/token', STAND_IN_DEFAULT_ACCOUNT)).rejects.toThrow();
+    await expect(post('/api/auth/token', STAND_IN_DEFAULT_ACCOUNT)).rejects.toThrow('fetch failed');
     standIn.failNextTokenRequests(1, { type: 'reset-after-headers' });
     const res = await post('/api/auth/token', STAND_IN_DEFAULT_ACCOUNT);
-    await expect(res.text()).rejects.toThrow();
+    await expect(res.text()).rejects.toThrow('terminated');
   });
 });
