@@ -12,6 +12,7 @@ export default defineConfig({
     // Tests import the package by its public names, resolved to the sources.
     alias: [
       { find: /^nestjs-sendfact-auth\/testing$/, replacement: lib('testing/index.ts') },
+      { find: /^nestjs-sendfact-auth\/health$/, replacement: lib('health/index.ts') },
       { find: /^nestjs-sendfact-auth$/, replacement: lib('index.ts') },
     ],
   },

@@ -99,7 +99,7 @@ describe('the packed package', () => {
     ]) {
       expect(pkg.peerDependencies).toHaveProperty(peer);
     }
-    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './health', './package.json']);
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
   });
 
