@@ -257,8 +257,19 @@ describe(`the packed package, in a fresh project on Nest ${nest}`, () => {
     expect(files).toContain('dist/health/index.js');
     for (const file of files) {
       expect(file).toMatch(
-        /^(dist\/.+\.(js|d\.ts)(\.map)?|README(\.es)?\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        /^(dist\/.+\.(js|js\.map|d\.ts)|README(\.es)?\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
       );
+    }
+  });
+
+  it('ships source maps that carry their sources, since lib/ is not shipped', () => {
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBe(files.filter((f) => f.endsWith('.js')).length);
+    for (const map of maps) {
+      const { sources, sourcesContent } = readJson(
+        join(work, 'node_modules/nestjs-sendfact-auth', map),
+      );
+      expect(sourcesContent?.length, map).toBe(sources.length);
     }
   });
 
