@@ -7,11 +7,7 @@ import {
   SendfactHttpService,
   type SendfactTokenEvent,
 } from 'nestjs-sendfact-auth';
-import {
-  STAND_IN_DEFAULT_ACCOUNT,
-  type SendfactStandIn,
-  startSendfactStandIn,
-} from 'nestjs-sendfact-auth/testing';
+import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -32,7 +28,7 @@ function captureConsole(): { lines: () => string[]; restore: () => void } {
     lines: () =>
       written
         .join('')
-        .replace(/\x1b\[[0-9;]*m/g, '') // colours
+        .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '') // colours
         .split('\n')
         .flatMap((line) => {
           const match = /\b(LOG|WARN|ERROR|DEBUG|VERBOSE|FATAL) \[(\w+)\] (.*)$/.exec(line);

@@ -265,12 +265,13 @@ describe(`the packed package, in a fresh project on Nest ${nest}`, () => {
   it('ships source maps that carry their sources, since lib/ is not shipped', () => {
     const maps = files.filter((f) => f.endsWith('.js.map'));
     expect(maps.length).toBe(files.filter((f) => f.endsWith('.js')).length);
-    for (const map of maps) {
+    const incomplete = maps.filter((map) => {
       const { sources, sourcesContent } = readJson(
         join(work, 'node_modules/nestjs-sendfact-auth', map),
       );
-      expect(sourcesContent?.length, map).toBe(sources.length);
-    }
+      return sourcesContent?.length !== sources.length;
+    });
+    expect(incomplete).toEqual([]);
   });
 
   it('installs as published: the exports, peers and no dependencies that test/package/exports.spec.ts guards', () => {
