@@ -48,7 +48,7 @@ export class SendfactHealthIndicator {
     try {
       state = this.#auth.getTokenState(accountId);
     } catch (error) {
-      // An unknown account: say so on the route rather than fail the whole check with a 500.
+      // E.g. an unknown account: say so on the route rather than fail the whole check with a 500.
       return session.down({ accountId, message: (error as Error).message });
     }
     if (!state.usable && options.requestToken === true) {

@@ -2,6 +2,7 @@ import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import {
+  SendfactAuthError,
   SendfactAuthModule,
   SendfactAuthService,
   type SendfactAuthModuleOptions,
@@ -14,7 +15,7 @@ import {
 } from 'nestjs-sendfact-auth/testing';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 
 interface HealthApp {
@@ -156,8 +157,12 @@ describe('SendfactHealthIndicator', () => {
     });
   });
 
-  it('is down, saying why, for an account the module does not know', async () => {
+  it('is down, saying why, when the service cannot report on the account', async () => {
     t = await start();
+    // Whether an account is known is the service's business; what the indicator owes is to say so.
+    vi.spyOn(t.auth, 'getTokenState').mockImplementation(() => {
+      throw new SendfactAuthError('Unknown Sendfact account "billing"', { accountId: 'billing' });
+    });
     expect(await t.indicator.isHealthy('billing', { accountId: 'billing' })).toEqual({
       billing: {
         status: 'down',
