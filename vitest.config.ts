@@ -13,6 +13,7 @@ export default defineConfig({
     alias: [
       { find: /^nestjs-sendfact-auth\/testing$/, replacement: lib('testing/index.ts') },
       { find: /^nestjs-sendfact-auth\/redis$/, replacement: lib('redis/index.ts') },
+      { find: /^nestjs-sendfact-auth\/health$/, replacement: lib('health/index.ts') },
       { find: /^nestjs-sendfact-auth$/, replacement: lib('index.ts') },
     ],
   },

@@ -1,6 +1,11 @@
+/**
+ * The main entry: `SendfactAuthModule`, the services it provides, its errors and the token engine.
+ *
+ * @module nestjs-sendfact-auth
+ */
 export { SendfactAuthModule } from './sendfact-auth.module.js';
 export { SendfactAuthService, type SendfactTokenCallOptions } from './sendfact-auth.service.js';
-export { SendfactHttpService } from './sendfact-http.service.js';
+export { SendfactHttpService, type SendfactRequestConfig } from './sendfact-http.service.js';
 export { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 export {
   ResolvedSendfactAuthOptions,

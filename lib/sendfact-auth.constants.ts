@@ -16,4 +16,5 @@ export const SENDFACT_BASE_URLS = Object.freeze({
   production: 'https://api.sendfact.com',
 });
 
+/** Default deadline of one token request, in ms (`timeoutMs`, `SENDFACT_TIMEOUT_MS`). */
 export const DEFAULT_TIMEOUT_MS = 10_000;

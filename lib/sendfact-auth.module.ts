@@ -31,10 +31,12 @@ import { type SendfactEnvironmentVariables, sendfactConfig } from './sendfact.co
   exports: SENDFACT_AUTH_EXPORTS,
 })
 export class SendfactAuthModule extends ConfigurableSendfactAuthModule {
+  /** Options in code (they win over `SENDFACT_*`), or none to read the environment alone. */
   static override forRoot(options: typeof SENDFACT_AUTH_OPTIONS_TYPE = {}) {
     return super.forRoot(options);
   }
 
+  /** Options from a factory with injected dependencies (`imports`, `inject`, `useFactory`, `isGlobal`). */
   static override forRootAsync(options: typeof SENDFACT_AUTH_ASYNC_OPTIONS_TYPE) {
     return super.forRootAsync(options);
   }

@@ -72,7 +72,9 @@ export class ResolvedSendfactAuthOptions {
   readonly username: string | undefined;
   /** Ids of the configured accounts (those of `credentialsResolver` come on first use). */
   readonly accountIds: readonly string[];
+  /** Where the credentials of accounts not configured come from (see the option of the same name). */
   readonly credentialsResolver: SendfactAuthModuleOptions['credentialsResolver'];
+  /** Where tokens are shared. */
   readonly tokenStore: SendfactTokenStore;
   readonly tokenStoreTimeoutMs: number;
   readonly maxAccounts: number;

@@ -55,6 +55,8 @@ export class SendfactAuthService implements OnModuleDestroy {
   readonly #events = new Subject<SendfactTokenEvent>();
   readonly #logger = new Logger(SENDFACT_LOGGER_CONTEXT);
   #replays = 0;
+  /** Duration of the most recent refresh of any account. */
+  #lastRefreshDurationMs: number | undefined;
 
   constructor(@Inject(SENDFACT_AUTH_OPTIONS) options: ResolvedSendfactAuthOptions) {
     this.#options = options;
@@ -166,6 +168,8 @@ export class SendfactAuthService implements OnModuleDestroy {
       invalidations: 0,
       replays: this.#replays,
     };
+    if (this.#lastRefreshDurationMs !== undefined)
+      total.lastRefreshDurationMs = this.#lastRefreshDurationMs;
     for (const engine of this.#allEngines()) {
       const s = engine.stats;
       total.tokenRequests += s.tokenRequests;
@@ -173,8 +177,6 @@ export class SendfactAuthService implements OnModuleDestroy {
       total.refreshes += s.refreshes;
       total.backgroundRefreshes += s.backgroundRefreshes;
       total.invalidations += s.invalidations;
-      if (s.lastRefreshDurationMs !== undefined)
-        total.lastRefreshDurationMs = s.lastRefreshDurationMs;
     }
     return total;
   }
@@ -299,6 +301,7 @@ export class SendfactAuthService implements OnModuleDestroy {
       event.accountId === this.#options.defaultAccountId ? '' : ` for account "${event.accountId}"`;
     switch (event.type) {
       case 'token-refreshed':
+        this.#lastRefreshDurationMs = event.durationMs;
         this.#logger.debug(
           `Token obtained${account}: lives ${Math.round(event.lifetimeMs / 1000)} s, took ${Math.round(event.durationMs)} ms` +
             (event.background ? ' (background refresh)' : ''),

@@ -10,6 +10,10 @@ import { Observable } from 'rxjs';
 import type { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 
+/** Request options of `SendfactHttpService`: axios's, plus the account whose token the request carries. */
+// oxlint-disable-next-line typescript/no-explicit-any -- the same default as axios and HttpService
+export type SendfactRequestConfig<D = any> = AxiosRequestConfig<D> & { sendfactAccount?: string };
+
 /**
  * An `@nestjs/axios` `HttpService` for the Sendfact API: its own axios instance (never the global one, never
  * the app's `HttpModule`), `baseURL` set to the Sendfact base URL, bearer tokens attached and refreshed.
@@ -19,6 +23,66 @@ import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
  * ```
  */
 export class SendfactHttpService extends HttpService {
+  // The request methods again, typed with SendfactRequestConfig: on Nest 11, @nestjs/axios 4 sees axios's
+  // CommonJS typings, which this ESM package's augmentation of axios does not reach. Same `any` defaults.
+  /* oxlint-disable typescript/no-explicit-any */
+  /** As `HttpService.request`; `config.sendfactAccount` picks the account. */
+  override request<T = any>(config: SendfactRequestConfig): Observable<AxiosResponse<T>> {
+    return super.request<T>(config as never);
+  }
+
+  /** As `HttpService.get`; `config.sendfactAccount` picks the account. */
+  override get<T = any, D = any>(
+    url: string,
+    config?: SendfactRequestConfig<D>,
+  ): Observable<AxiosResponse<T, D>> {
+    return super.get<T, D>(url, config as never);
+  }
+
+  /** As `HttpService.delete`; `config.sendfactAccount` picks the account. */
+  override delete<T = any, D = any>(
+    url: string,
+    config?: SendfactRequestConfig<D>,
+  ): Observable<AxiosResponse<T, D>> {
+    return super.delete<T, D>(url, config as never);
+  }
+
+  /** As `HttpService.head`; `config.sendfactAccount` picks the account. */
+  override head<T = any, D = any>(
+    url: string,
+    config?: SendfactRequestConfig<D>,
+  ): Observable<AxiosResponse<T, D>> {
+    return super.head<T, D>(url, config as never);
+  }
+
+  /** As `HttpService.post`; `config.sendfactAccount` picks the account. */
+  override post<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: SendfactRequestConfig<D>,
+  ): Observable<AxiosResponse<T, D>> {
+    return super.post<T, D>(url, data, config as never);
+  }
+
+  /** As `HttpService.put`; `config.sendfactAccount` picks the account. */
+  override put<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: SendfactRequestConfig<D>,
+  ): Observable<AxiosResponse<T, D>> {
+    return super.put<T, D>(url, data, config as never);
+  }
+
+  /** As `HttpService.patch`; `config.sendfactAccount` picks the account. */
+  override patch<T = any, D = any>(
+    url: string,
+    data?: D,
+    config?: SendfactRequestConfig<D>,
+  ): Observable<AxiosResponse<T, D>> {
+    return super.patch<T, D>(url, data, config as never);
+  }
+  /* oxlint-enable typescript/no-explicit-any */
+
   readonly #accounts = new Map<string, SendfactHttpService>();
 
   /**
@@ -34,7 +98,7 @@ export class SendfactHttpService extends HttpService {
       } as CreateAxiosDefaults);
       // The same interceptors as this client's, so the account's requests are handled alike.
       copyInterceptors(this.axiosRef, instance);
-      client = new SendfactHttpService(instance);
+      client = new SendfactHttpService(instance as unknown as SendfactHttpService['axiosRef']);
       // A client per account seen; bounded so that an unbounded tenant list cannot grow it forever.
       if (this.#accounts.size >= 1_000)
         this.#accounts.delete(this.#accounts.keys().next().value as string);
@@ -105,5 +169,7 @@ export function createSendfactHttpService(
 ): SendfactHttpService {
   const instance = axios.create({ ...options.http, baseURL: options.baseUrl });
   interceptor.attach(instance);
-  return new SendfactHttpService(instance);
+  // @nestjs/axios 4 (Nest 11) is CommonJS, so its AxiosInstance is axios's CommonJS typing: the same
+  // interface declared twice, which TypeScript does not unify with the one this ESM file sees.
+  return new SendfactHttpService(instance as unknown as SendfactHttpService['axiosRef']);
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { SendfactAuthModule } from 'nestjs-sendfact-auth';
+import { HealthModule } from './health/health.module.js';
 import { InvoicesModule } from './invoices/invoices.module.js';
 import { TokenController } from './token/token.controller.js';
 
@@ -10,6 +11,7 @@ import { TokenController } from './token/token.controller.js';
     ConfigModule.forRoot({ isGlobal: true }),
     SendfactAuthModule.forRoot({ isGlobal: true }),
     InvoicesModule,
+    HealthModule,
   ],
   controllers: [TokenController],
 })

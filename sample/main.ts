@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   say(`  curl -X POST ${base}/invoices`);
   say(`  curl ${base}/invoices/<fileName>/status`);
   say(`  curl ${base}/token`);
+  say(`  curl ${base}/health`);
   // Closing the app and the stand-in leaves nothing running, so the process then exits by itself.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
 }

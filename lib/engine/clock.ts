@@ -1,5 +1,6 @@
 /** A cancellable timer. */
 export interface TimerHandle {
+  /** Stops the timer; nothing happens if it has fired already. */
   cancel(): void;
 }
 

@@ -58,13 +58,19 @@ export type TokenEngineEvent =
     }
   | { type: 'token-invalidated'; accountId: string };
 
+/** Options of a {@link TokenEngine}; only `fetcher` is required. */
 export interface TokenEngineOptions {
+  /** Obtains one token (the token request). */
   fetcher: TokenFetcher;
+  /** The account, for events and errors. Default `default`. */
   accountId?: string;
+  /** Default {@link systemClock}. */
   clock?: Clock;
+  /** Default {@link DEFAULT_REFRESH_POLICY}. */
   policy?: RefreshPolicy;
   /** Source of jitter; injectable for deterministic tests. */
   random?: () => number;
+  /** Called with each {@link TokenEngineEvent}, synchronously. */
   onEvent?: (event: TokenEngineEvent) => void;
   /** Refresh at the refresh-ahead point even when no caller asks, so an idle app never waits. */
   proactiveRefresh?: boolean;
@@ -202,6 +208,7 @@ export class TokenEngine {
     return true;
   }
 
+  /** A point-in-time view of the token, safe to log and to serve. */
   state(): TokenState {
     const now = this.#clock.now();
     const wall = this.#clock.wallNow();

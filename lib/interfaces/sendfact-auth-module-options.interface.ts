@@ -4,6 +4,7 @@ import type { SendfactTokenStore } from './sendfact-token-store.interface.js';
 import type { Clock } from '../engine/clock.js';
 import type { RefreshPolicy } from '../engine/refresh-policy.js';
 
+/** Which Sendfact API: `demo` or `production` (see `SENDFACT_BASE_URLS`). */
 export type SendfactEnvironment = 'demo' | 'production';
 
 /**

@@ -6,6 +6,7 @@ import type {
   StoredToken,
 } from '../interfaces/sendfact-token-store.interface.js';
 
+/** How `RedisTokenStore` reaches Redis: give it a client or a URL. */
 export interface RedisTokenStoreOptions {
   /** An ioredis client of yours (you close it), ... */
   client?: Redis;
@@ -119,6 +120,7 @@ export class RedisTokenStore implements SendfactTokenStore {
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
+  /** Shows the prefix and the connection status, never a token. */
   [inspect.custom](): string {
     return `RedisTokenStore { prefix: '${this.#prefix}', status: '${this.#client.status}' }`;
   }

@@ -61,6 +61,7 @@ export class InMemoryTokenStore implements SendfactTokenStore {
     if (this.#leases.get(key)?.id === leaseId) this.#leases.delete(key);
   }
 
+  /** Shows how many tokens it holds, never the tokens. */
   [inspect.custom](): string {
     return `InMemoryTokenStore { tokens: ${this.#tokens.size} }`;
   }

@@ -1,3 +1,9 @@
+/**
+ * For your tests: the testing module (a fixed token, Sendfact answered in-process) and the local stand-in.
+ * Never loaded by the main entry.
+ *
+ * @module nestjs-sendfact-auth/testing
+ */
 export {
   SendfactStandIn,
   STAND_IN_DEFAULT_ACCOUNT,

@@ -8,6 +8,7 @@ import {
 import { SENDFACT_AUTH_EXPORTS, SENDFACT_AUTH_PROVIDERS } from '../sendfact-auth.providers.js';
 import { readSendfactEnvironment } from '../sendfact.config.js';
 
+/** Options of {@link SendfactAuthTestingModule.forRoot} and {@link createSendfactTestingOptions}. */
 export interface SendfactAuthTestingOptions {
   /** The token every call gets. Default `sendfact-test-token`. */
   accessToken?: string;
@@ -21,6 +22,7 @@ export interface SendfactAuthTestingOptions {
    * Without it, requests go to `baseUrl`.
    */
   respond?: (request: SendfactTestRequest) => SendfactTestResponse | Promise<SendfactTestResponse>;
+  /** Register the providers globally. */
   isGlobal?: boolean;
 }
 
@@ -54,6 +56,7 @@ export const SENDFACT_TEST_TOKEN = 'sendfact-test-token';
  */
 @Module({})
 export class SendfactAuthTestingModule {
+  /** The module, handing out `options.accessToken` (default {@link SENDFACT_TEST_TOKEN}). */
   static forRoot(options: SendfactAuthTestingOptions = {}): DynamicModule {
     return {
       module: SendfactAuthTestingModule,

@@ -36,6 +36,7 @@ export type SendfactStandInFault =
   | { type: 'trickle'; intervalMs: number }
   | { type: 'content-type'; contentType: string };
 
+/** Options of {@link startSendfactStandIn}. */
 export interface SendfactStandInOptions {
   /** Loopback address to listen on. Default `127.0.0.1`. */
   host?: string;
@@ -73,10 +74,15 @@ export interface StandInLogEntry {
   status: number;
 }
 
+/** What the stand-in has counted since it started ({@link SendfactStandIn.stats}). */
 export interface StandInStats {
+  /** Requests to `/api/auth/token`, faults included. */
   tokenRequests: number;
+  /** Tokens handed out. */
   tokensIssued: number;
+  /** Token requests refused for their credentials or body. */
   tokenRequestsRejected: number;
+  /** Requests to any other route. */
   apiRequests: number;
   /** API requests refused with 401, by cause. */
   unauthorized: Record<Exclude<StandInAuthOutcome, 'ok'>, number>;
@@ -138,6 +144,7 @@ export class SendfactStandIn {
     });
   }
 
+  /** Accepts one more login at the token endpoint (or a new password for a known username). */
   addAccount(account: SendfactStandInAccount): void {
     this.#accounts.set(account.username, account.password);
   }
@@ -157,6 +164,7 @@ export class SendfactStandIn {
     for (let i = 0; i < Math.min(count, 10_000); i++) this.#apiFaults.push(fault);
   }
 
+  /** Forgets the faults still queued for token and API requests. */
   clearFaults(): void {
     this.#tokenFaults.length = 0;
     this.#apiFaults.length = 0;

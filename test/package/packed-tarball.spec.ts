@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,29 @@ const npm = (args: string[], cwd: string) =>
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 240_000,
   });
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+/** The consumers get the Nest major this suite runs on: 12 by default, 11 under `.ci/nest11`. */
+const nest = Number(
+  readJson(join(root, 'node_modules/@nestjs/core/package.json')).version.split('.')[0],
+);
+const NEST_PEERS: Record<number, { nest: string[]; terminus: string }> = {
+  11: {
+    nest: ['common', 'core', 'platform-express'].map((p) => `@nestjs/${p}@^11`),
+    terminus: '@nestjs/terminus@^11',
+  },
+  12: {
+    nest: ['common', 'core', 'platform-express', 'axios', 'config'].map((p) => `@nestjs/${p}@^12`),
+    terminus: '@nestjs/terminus@^12',
+  },
+};
+NEST_PEERS[11]!.nest.push('@nestjs/axios@^4', '@nestjs/config@^4');
 
 let work: string;
 let files: string[];
+
+const RESULT = { status: 200, tokenRequests: 1, jwt: true, errorIsTyped: true };
+const HEALTH = { status: 'ok', sendfact: 'up', token: 'valid', tokenRequests: 1 };
 
 // The consumer scripts: boot Nest against the stand-in shipped in the package, send an invoice.
 const consumer = (load: string) => `
@@ -40,6 +60,167 @@ await app.close();
 await standIn.close();
 `;
 
+/** The same, as a user's TypeScript: decorators, and a service that gets SendfactHttpService by its type. */
+const TS_CONSUMER = `import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { firstValueFrom } from 'rxjs';
+import {
+  SendfactAuthError,
+  SendfactAuthModule,
+  SendfactAuthService,
+  SendfactCredentialsError,
+  SendfactHttpService,
+} from 'nestjs-sendfact-auth';
+import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+
+@Injectable()
+class InvoicesService {
+  constructor(private readonly sendfact: SendfactHttpService) {}
+
+  async send(): Promise<number> {
+    const res = await firstValueFrom(
+      this.sendfact.post('/api/cpe/send', {
+        file_name: '20515809822-01-F001-1',
+        file_content: Buffer.from('<Invoice/>').toString('base64'),
+      }),
+    );
+    return res.status;
+  }
+}
+
+async function main(): Promise<void> {
+  const standIn = await startSendfactStandIn();
+  @Module({
+    imports: [SendfactAuthModule.forRoot({ ...STAND_IN_DEFAULT_ACCOUNT, baseUrl: standIn.url })],
+    providers: [InvoicesService],
+  })
+  class AppModule {}
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const status = await app.get(InvoicesService).send();
+  const token: string = await app.get(SendfactAuthService).getAccessToken();
+  console.log(JSON.stringify({
+    status,
+    tokenRequests: standIn.stats.tokenRequests,
+    jwt: token.split('.').length === 3,
+    errorIsTyped: new SendfactCredentialsError(401) instanceof SendfactAuthError,
+  }));
+  await app.close();
+  await standIn.close();
+}
+
+void main();
+`;
+
+const TS_HEALTH_CONSUMER = `import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
+import { SendfactHealthIndicator, type SendfactHealthDetails } from 'nestjs-sendfact-auth/health';
+import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+
+async function main(): Promise<void> {
+  const standIn = await startSendfactStandIn();
+  @Module({
+    imports: [
+      TerminusModule,
+      SendfactAuthModule.forRoot({ ...STAND_IN_DEFAULT_ACCOUNT, baseUrl: standIn.url }),
+    ],
+    providers: [SendfactHealthIndicator],
+  })
+  class AppModule {}
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  await app.get(SendfactAuthService).getAccessToken();
+  const indicator = app.get(SendfactHealthIndicator);
+  const result = await app.get(HealthCheckService).check([() => indicator.isHealthy('sendfact')]);
+  const sendfact = result.info!['sendfact'] as SendfactHealthDetails & { status: string };
+  console.log(JSON.stringify({
+    status: result.status,
+    sendfact: sendfact.status,
+    token: sendfact.token,
+    tokenRequests: standIn.stats.tokenRequests,
+  }));
+  await app.close();
+  await standIn.close();
+}
+
+void main();
+`;
+
+const ESM_HEALTH_CONSUMER = `import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
+import { SendfactHealthIndicator } from 'nestjs-sendfact-auth/health';
+import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+const standIn = await startSendfactStandIn();
+class AppModule {}
+Module({
+  imports: [TerminusModule, SendfactAuthModule.forRoot({ ...STAND_IN_DEFAULT_ACCOUNT, baseUrl: standIn.url })],
+  providers: [SendfactHealthIndicator],
+})(AppModule);
+const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+await app.get(SendfactAuthService).getAccessToken();
+const indicator = app.get(SendfactHealthIndicator);
+const result = await app.get(HealthCheckService).check([() => indicator.isHealthy('sendfact')]);
+console.log(JSON.stringify({
+  status: result.status,
+  sendfact: result.info.sendfact.status,
+  token: result.info.sendfact.token,
+  tokenRequests: standIn.stats.tokenRequests,
+}));
+await app.close();
+await standIn.close();
+`;
+
+/** Runs a consumer script with Node and returns the JSON line it prints last. */
+function run(script: string, cwd = work): unknown {
+  const out = execFileSync(process.execPath, ['--no-warnings', script], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/**
+ * Compiles `source` as a CommonJS TypeScript project would (`module: commonjs`, hence TypeScript's node10
+ * resolution, as in Nest's classic starter) with this repository's TypeScript, and returns the emitted file.
+ */
+function compileCommonJs(name: string, source: string): string {
+  const dir = join(work, 'cts');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+  writeFileSync(join(dir, `${name}.ts`), source);
+  writeFileSync(
+    join(dir, `tsconfig.${name}.json`),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'commonjs',
+        target: 'ES2022',
+        strict: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        skipLibCheck: true,
+        outDir: 'out',
+        typeRoots: [join(root, 'node_modules/@types')],
+        types: ['node'],
+      },
+      files: [`${name}.ts`],
+    }),
+  );
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${name}.json`],
+    { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
+  );
+  const emitted = join(dir, 'out', `${name}.js`);
+  expect(readFileSync(emitted, 'utf8')).toContain('require("nestjs-sendfact-auth")');
+  return emitted;
+}
+
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'sendfact-consumer-'));
   const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root)) as {
@@ -51,7 +232,7 @@ beforeAll(() => {
     join(work, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
   );
-  // npm installs the peer dependencies too, as it would for a user.
+  // The Nest packages of one major; npm installs the other peer dependencies, as it would for a user.
   npm(
     [
       'install',
@@ -59,7 +240,7 @@ beforeAll(() => {
       '--no-fund',
       '--prefer-offline',
       join(work, packed!.filename),
-      '@nestjs/platform-express@^12',
+      ...NEST_PEERS[nest]!.nest,
     ],
     work,
   );
@@ -67,43 +248,48 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('the packed package', () => {
-  it('ships only dist/, the READMEs, LICENSE, CHANGELOG and package.json', () => {
+describe(`the packed package, in a fresh project on Nest ${nest}`, () => {
+  it('ships only dist/, the READMEs, LICENSE and package.json', () => {
     expect(files).toContain('package.json');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/testing/index.js');
+    expect(files).toContain('dist/health/index.js');
+    expect(files).toContain('dist/redis/index.js');
     for (const file of files) {
       expect(file).toMatch(
-        /^(dist\/.+\.(js|d\.ts)(\.map)?|README(\.es)?\.md|LICENSE|CHANGELOG\.md|package\.json)$/,
+        /^(dist\/.+\.(js|js\.map|d\.ts)|README(\.es)?\.md|LICENSE|package\.json)$/,
       );
     }
   });
 
-  it('declares @nestjs and the other framework packages as peers, never as dependencies', () => {
-    const pkg = JSON.parse(
-      readFileSync(join(work, 'node_modules/nestjs-sendfact-auth/package.json'), 'utf8'),
-    );
-    expect(pkg.type).toBe('module');
-    expect(pkg.dependencies ?? {}).toEqual({});
-    for (const peer of [
-      '@nestjs/common',
-      '@nestjs/core',
-      '@nestjs/axios',
-      '@nestjs/config',
-      'axios',
-      'rxjs',
-      'class-validator',
-      'class-transformer',
-      'reflect-metadata',
-    ]) {
-      expect(pkg.peerDependencies).toHaveProperty(peer);
-    }
-    expect(Object.keys(pkg.exports)).toEqual(['.', './testing', './redis', './package.json']);
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+  it('ships source maps that carry their sources, since lib/ is not shipped', () => {
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBe(files.filter((f) => f.endsWith('.js')).length);
+    const incomplete = maps.filter((map) => {
+      const { sources, sourcesContent } = readJson(
+        join(work, 'node_modules/nestjs-sendfact-auth', map),
+      );
+      return sourcesContent?.length !== sources.length;
+    });
+    expect(incomplete).toEqual([]);
   });
 
-  it('works through import in a fresh ESM project', () => {
+  it('installs as published: the exports, peers and no dependencies that test/package/exports.spec.ts guards', () => {
+    const pkg = readJson(join(work, 'node_modules/nestjs-sendfact-auth/package.json'));
+    const ours = readJson(join(root, 'package.json'));
+    expect(pkg.type).toBe('module');
+    expect(pkg.dependencies ?? {}).toEqual({});
+    for (const field of ['exports', 'typesVersions', 'peerDependencies', 'peerDependenciesMeta'])
+      expect(pkg[field]).toEqual(ours[field]);
+    expect(readJson(join(work, 'node_modules/@nestjs/core/package.json')).version).toMatch(
+      new RegExp(`^${nest}\\.`),
+    );
+    // An optional peer: npm does not install it, and the main entry does not need it.
+    expect(existsSync(join(work, 'node_modules/@nestjs/terminus'))).toBe(false);
+  });
+
+  it(`works through import in an ESM project (Nest ${nest})`, () => {
     writeFileSync(
       join(work, 'esm.mjs'),
       consumer(`import 'reflect-metadata';
@@ -112,20 +298,10 @@ import { NestFactory } from '@nestjs/core';
 import { SendfactAuthError, SendfactAuthModule, SendfactAuthService, SendfactCredentialsError, SendfactHttpService } from 'nestjs-sendfact-auth';
 import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';`),
     );
-    const out = execFileSync(process.execPath, ['esm.mjs'], {
-      cwd: work,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
-      status: 200,
-      tokenRequests: 1,
-      jwt: true,
-      errorIsTyped: true,
-    });
+    expect(run('esm.mjs')).toEqual(RESULT);
   });
 
-  it('works through require() (Node 20.19+ loads ESM without top-level await)', () => {
+  it(`works through require() in CommonJS (Nest ${nest}; Node 20.19+ loads ESM without top-level await)`, () => {
     writeFileSync(
       join(work, 'cjs.cjs'),
       `(async () => {${consumer(`require('reflect-metadata');
@@ -134,30 +310,47 @@ const { NestFactory } = require('@nestjs/core');
 const { SendfactAuthError, SendfactAuthModule, SendfactAuthService, SendfactCredentialsError, SendfactHttpService } = require('nestjs-sendfact-auth');
 const { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } = require('nestjs-sendfact-auth/testing');`)}})();`,
     );
-    const out = execFileSync(process.execPath, ['--no-warnings', 'cjs.cjs'], {
-      cwd: work,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
-      status: 200,
-      tokenRequests: 1,
-      jwt: true,
-      errorIsTyped: true,
-    });
+    expect(run('cjs.cjs')).toEqual(RESULT);
   });
 
-  it('does not load the testing kit from the main entry', () => {
+  it(`works in a CommonJS TypeScript project (module: commonjs), compiled to require() (Nest ${nest})`, () => {
+    expect(run(compileCommonJs('app', TS_CONSUMER))).toEqual(RESULT);
+  });
+
+  it('does not load the testing kit, the health check or terminus from the main entry', () => {
     const seen = new Set<string>();
+    const bare = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      for (const [, spec] of source.matchAll(/(?:from|import)\s*['"](\.[^'"]+)['"]/g))
-        visit(resolve(dirname(file), spec!));
+      for (const [, spec] of source.matchAll(/(?:from|import)\s*['"]([^'"]+)['"]/g)) {
+        if (spec!.startsWith('.')) visit(resolve(dirname(file), spec!));
+        else bare.add(spec!);
+      }
     };
     visit(join(work, 'node_modules/nestjs-sendfact-auth/dist/index.js'));
     expect(seen.size).toBeGreaterThan(5);
-    expect([...seen].filter((f) => f.includes('/testing/'))).toEqual([]);
+    expect([...seen].filter((f) => /\/(testing|health)\//.test(f))).toEqual([]);
+    expect(bare).toContain('@nestjs/common');
+    expect([...bare].filter((b) => b.startsWith('@nestjs/terminus'))).toEqual([]);
+  });
+
+  describe('with @nestjs/terminus installed, the health subpath', () => {
+    beforeAll(() => {
+      npm(
+        ['install', '--no-audit', '--no-fund', '--prefer-offline', NEST_PEERS[nest]!.terminus],
+        work,
+      );
+    }, 300_000);
+
+    it(`works through import in an ESM project (Nest ${nest})`, () => {
+      writeFileSync(join(work, 'health.mjs'), ESM_HEALTH_CONSUMER);
+      expect(run('health.mjs')).toEqual(HEALTH);
+    });
+
+    it(`works in a CommonJS TypeScript project (module: commonjs), compiled to require() (Nest ${nest})`, () => {
+      expect(run(compileCommonJs('health', TS_HEALTH_CONSUMER))).toEqual(HEALTH);
+    });
   });
 });

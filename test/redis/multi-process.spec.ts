@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../support/redis-server.mjs';
@@ -84,6 +85,11 @@ describe('8 replicas sharing one Redis', () => {
   });
 
   it('make at most one token request per account per refresh interval over several lifetimes, tokens never crossed', async () => {
+    standIn.tokenLifetimeSeconds = 2;
+    await Promise.all(replicas.map((r) => r.run({ type: 'drop-tokens' })));
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    admin.disconnect();
     standIn.resetStats();
     const ms = 6_000;
     const results = await Promise.all(

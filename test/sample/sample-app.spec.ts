@@ -39,7 +39,7 @@ describe('the sample app', () => {
     expect(stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/); // never a token
   });
 
-  it('serves POST /invoices, GET /invoices/:fileName/status and GET /token, and stops on SIGINT', async () => {
+  it('serves POST /invoices, GET /invoices/:fileName/status, GET /token and GET /health, and stops on SIGINT', async () => {
     const child: ChildProcess = spawn(process.execPath, [main, '--port', '0'], { env: cleanEnv() });
     let out = '';
     const base = await new Promise<string>((resolve, reject) => {
@@ -69,6 +69,13 @@ describe('the sample app', () => {
         fingerprint: expect.stringMatching(/^[0-9a-f]{12}$/),
       });
       expect(JSON.stringify(token)).not.toMatch(/eyJ/);
+      const health = await fetch(`${base}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({
+        status: 'ok',
+        // Up whatever the 2 s token's phase: nothing has failed.
+        info: { sendfact: { status: 'up', accountId: 'default', consecutiveFailures: 0 } },
+      });
     } finally {
       child.kill('SIGINT');
     }
