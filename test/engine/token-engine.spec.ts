@@ -26,6 +26,19 @@ function setup(policy = {}) {
   return { clock, fetcher, engine, events };
 }
 
+/** Has the engine obtain its first token (of `lifetimeMs`) and returns it. */
+async function firstToken(
+  engine: TokenEngine,
+  fetcher: FakeFetcher,
+  lifetimeMs = 120_000,
+): Promise<string> {
+  const first = engine.getToken();
+  await flush();
+  const token = fetcher.succeed(lifetimeMs);
+  expect(await first).toBe(token);
+  return token;
+}
+
 /** Records whether a promise has settled, without awaiting it. */
 function track<T>(promise: Promise<T>) {
   const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
@@ -83,10 +96,7 @@ describe('TokenEngine', () => {
 
   it('refreshes ahead past half the lifetime: callers get the held token at once while one refresh runs', async () => {
     const { engine, fetcher, clock, events } = setup();
-    const p = engine.getToken();
-    await flush();
-    const old = fetcher.succeed(120_000);
-    await p;
+    const old = await firstToken(engine, fetcher, 120_000);
     await clock.advance(59_000);
     expect(await engine.getToken()).toBe(old);
     expect(fetcher.calls).toBe(1); // not due before half-life
@@ -109,10 +119,7 @@ describe('TokenEngine', () => {
 
   it('makes the refresh point relative to the lifetime (a 6 s token refreshes from 3 s)', async () => {
     const { engine, fetcher, clock } = setup();
-    const p = engine.getToken();
-    await flush();
-    fetcher.succeed(6_000);
-    await p;
+    await firstToken(engine, fetcher, 6_000);
     await clock.advance(2_900);
     engine.peek();
     expect(fetcher.calls).toBe(1);
@@ -123,10 +130,7 @@ describe('TokenEngine', () => {
 
   it('never hands out the old token past the safety margin: callers wait for the new one', async () => {
     const { engine, fetcher, clock } = setup();
-    const p = engine.getToken();
-    await flush();
-    fetcher.succeed(120_000);
-    await p;
+    await firstToken(engine, fetcher, 120_000);
     await clock.advance(109_000); // inside the last 12 s
     const waiting = track(engine.getToken());
     await flush();
@@ -139,10 +143,7 @@ describe('TokenEngine', () => {
 
   it('keeps serving the valid token when a background refresh fails, and retries with backoff', async () => {
     const { engine, fetcher, clock, events } = setup();
-    const p = engine.getToken();
-    await flush();
-    const old = fetcher.succeed(120_000);
-    await p;
+    const old = await firstToken(engine, fetcher, 120_000);
     await clock.advance(61_000);
     expect(engine.peek()).toBe(old); // starts the background refresh
     await flush();
@@ -171,10 +172,7 @@ describe('TokenEngine', () => {
 
   it('honours Retry-After on a failed background refresh', async () => {
     const { engine, fetcher, clock } = setup();
-    const p = engine.getToken();
-    await flush();
-    fetcher.succeed(120_000);
-    await p;
+    await firstToken(engine, fetcher, 120_000);
     await clock.advance(61_000);
     engine.peek();
     await flush();
@@ -258,10 +256,7 @@ describe('TokenEngine', () => {
 
   it('invalidates only the token it was told about, so stale 401s cause one new token request', async () => {
     const { engine, fetcher } = setup();
-    const p = engine.getToken();
-    await flush();
-    const old = fetcher.succeed();
-    await p;
+    const old = await firstToken(engine, fetcher);
     expect(engine.invalidate(old)).toBe(true);
     const next = engine.getToken();
     await flush();
@@ -274,10 +269,7 @@ describe('TokenEngine', () => {
 
   it('refresh() gets a new token even while the held one is valid', async () => {
     const { engine, fetcher } = setup();
-    const p = engine.getToken();
-    await flush();
-    const old = fetcher.succeed();
-    await p;
+    const old = await firstToken(engine, fetcher);
     const forced = engine.refresh();
     await flush();
     const fresh = fetcher.succeed();
@@ -302,10 +294,7 @@ describe('TokenEngine', () => {
 
   it('close() aborts the token request under way, rejects its waiters and leaves no timer', async () => {
     const { engine, fetcher, clock } = setup({ maxAttempts: 3 });
-    const p = engine.getToken();
-    await flush();
-    fetcher.succeed(120_000);
-    await p;
+    await firstToken(engine, fetcher, 120_000);
     await clock.advance(61_000);
     engine.peek();
     await flush();
@@ -326,10 +315,7 @@ describe('TokenEngine', () => {
     const clock = new FakeClock();
     const fetcher = new FakeFetcher();
     const engine = new TokenEngine({ fetcher: fetcher.fetch, clock, proactiveRefresh: true });
-    const p = engine.getToken();
-    await flush();
-    fetcher.succeed(120_000);
-    await p;
+    await firstToken(engine, fetcher, 120_000);
     expect(clock.pendingTimers).toBe(1);
     await clock.advance(60_000);
     expect(fetcher.calls).toBe(2);
@@ -339,10 +325,7 @@ describe('TokenEngine', () => {
 
   it('is not fooled by the wall clock jumping: lifetimes are monotonic', async () => {
     const { engine, fetcher, clock } = setup();
-    const p = engine.getToken();
-    await flush();
-    const token = fetcher.succeed(120_000);
-    await p;
+    const token = await firstToken(engine, fetcher, 120_000);
     clock.jumpWall(10 * 60_000);
     expect(engine.peek()).toBe(token);
     clock.jumpWall(-20 * 60_000);
@@ -353,10 +336,7 @@ describe('TokenEngine', () => {
   it('reports its state without the token: a fingerprint, the schedule and the last failure', async () => {
     const { engine, fetcher, clock } = setup();
     expect(engine.state()).toMatchObject({ status: 'none', usable: false });
-    const p = engine.getToken();
-    await flush();
-    const token = fetcher.succeed(120_000);
-    await p;
+    const token = await firstToken(engine, fetcher, 120_000);
     const state = engine.state();
     expect(state).toMatchObject({
       status: 'valid',

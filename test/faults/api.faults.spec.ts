@@ -4,13 +4,14 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { AxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type FaultApp,
   INVOICE,
   SecretsWitness,
   outcome,
   startFaultApp,
+  useWitness,
 } from '../support/fault-harness.js';
 
 const witness = new SecretsWitness();
@@ -30,15 +31,10 @@ function statusOf(result: Awaited<ReturnType<typeof sign>>): number | undefined 
   return result.error instanceof AxiosError ? result.error.response?.status : undefined;
 }
 
-beforeAll(() => witness.install());
-afterEach(async () => {
+useWitness(witness, async () => {
   await t?.close();
   t = undefined;
-  // A hook, not a test: fail the test that left an unhandled rejection behind.
-  if (witness.unhandled.length > 0)
-    throw new Error(`unhandled rejections: ${witness.unhandled.join('; ')}`);
 });
-afterAll(() => witness.uninstall());
 
 describe('API faults', () => {
   it('recovers from one 401 after the token was revoked with one token refresh and one replay', async () => {

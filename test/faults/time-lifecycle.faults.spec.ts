@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SendfactAbortedError, SendfactAuthClosedError } from 'nestjs-sendfact-auth';
 import {
   type FaultApp,
@@ -8,22 +8,18 @@ import {
   outcome,
   startFaultApp,
   until,
+  useWitness,
 } from '../support/fault-harness.js';
 
 const witness = new SecretsWitness();
 let t: FaultApp | undefined;
 const TEN_MINUTES = 10 * 60_000;
 
-beforeAll(() => witness.install());
-afterEach(async () => {
+useWitness(witness, async () => {
   vi.useRealTimers();
   await t?.close();
   t = undefined;
-  // A hook, not a test: fail the test that left an unhandled rejection behind.
-  if (witness.unhandled.length > 0)
-    throw new Error(`unhandled rejections: ${witness.unhandled.join('; ')}`);
 });
-afterAll(() => witness.uninstall());
 
 /** Active handles by kind (sockets, servers, timers), as Node reports them. */
 function handles(): Map<string, number> {

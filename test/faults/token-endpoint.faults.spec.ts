@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SendfactCredentialsError,
   SendfactTokenRequestError,
@@ -16,6 +16,7 @@ import {
   outcome,
   startFaultApp,
   until,
+  useWitness,
 } from '../support/fault-harness.js';
 
 const witness = new SecretsWitness();
@@ -49,15 +50,10 @@ async function tokenDuring(fault: SendfactStandInFault, count = 1, options = {},
   return { app, result: await outcome(witness, app.auth.getAccessToken()) };
 }
 
-beforeAll(() => witness.install());
-afterEach(async () => {
+useWitness(witness, async () => {
   await t?.close();
   t = undefined;
-  // A hook, not a test: fail the test that left an unhandled rejection behind.
-  if (witness.unhandled.length > 0)
-    throw new Error(`unhandled rejections: ${witness.unhandled.join('; ')}`);
 });
-afterAll(() => witness.uninstall());
 
 describe('token endpoint faults', () => {
   describe('transient HTTP statuses', () => {

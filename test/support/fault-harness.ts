@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { type INestApplicationContext, type LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   SENDFACT_AUTH_OPTIONS,
   SendfactAuthModule,
@@ -215,3 +216,18 @@ export const INVOICE = Object.freeze({
   file_name: '20515809822-01-F001-1',
   file_content: Buffer.from('<?xml version="1.0"?><Invoice/>').toString('base64'),
 });
+
+/**
+ * The hooks of a fault file: collect unhandled rejections, run `cleanup` after each test, then fail that
+ * test if it left a rejection unhandled (a hook throws rather than calling expect outside a test).
+ */
+export function useWitness(witness: SecretsWitness, cleanup: () => Promise<void>): void {
+  beforeAll(() => witness.install());
+  afterEach(async () => {
+    await cleanup();
+    if (witness.unhandled.length > 0) {
+      throw new Error(`unhandled rejections: ${witness.unhandled.join('; ')}`);
+    }
+  });
+  afterAll(() => witness.uninstall());
+}
