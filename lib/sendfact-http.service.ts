@@ -1,6 +1,5 @@
 import { HttpService } from '@nestjs/axios';
 import axios, {
-  type AxiosInstance,
   type AxiosPromise,
   type AxiosRequestConfig,
   type AxiosResponse,
@@ -142,7 +141,12 @@ export class SendfactHttpService extends HttpService {
   }
 }
 
-function copyInterceptors(from: AxiosInstance, to: AxiosInstance): void {
+/** What copyInterceptors needs of an axios instance: structural, so axios's ESM and CommonJS typings both fit. */
+interface InterceptorHost {
+  interceptors: { request: unknown; response: unknown };
+}
+
+function copyInterceptors(from: InterceptorHost, to: InterceptorHost): void {
   type Handlers = {
     handlers: ({
       fulfilled: never;
