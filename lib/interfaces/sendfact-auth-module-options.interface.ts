@@ -29,7 +29,7 @@ export interface SendfactAuthModuleOptions {
   allowInsecureHttp?: boolean;
   /** Tuning of refresh-ahead, safety margin and retries; see `DEFAULT_REFRESH_POLICY`. */
   refresh?: Partial<RefreshPolicy>;
-  /** Refresh at the refresh-ahead point even with no traffic (costs a token request per half-life). */
+  /** Refresh at the refresh-ahead point even with no traffic (one token request per refresh interval even when idle). */
   proactiveRefresh?: boolean;
   /**
    * axios defaults of `SendfactHttpService`'s own instance (timeout, agents, ...). `baseURL` is always the

@@ -94,14 +94,14 @@ describe('TokenEngine', () => {
     expect(engine.state().status).toBe('expired');
   });
 
-  it('refreshes ahead past half the lifetime: callers get the held token at once while one refresh runs', async () => {
+  it('refreshes ahead past three quarters of the lifetime: callers get the held token at once while one refresh runs', async () => {
     const { engine, fetcher, clock, events } = setup();
     const old = await firstToken(engine, fetcher, 120_000);
-    await clock.advance(59_000);
+    await clock.advance(89_000);
     expect(await engine.getToken()).toBe(old);
-    expect(fetcher.calls).toBe(1); // not due before half-life
+    expect(fetcher.calls).toBe(1); // not due before 90 s
 
-    await clock.advance(2_000); // t = 61 s
+    await clock.advance(2_000); // t = 91 s
     const during = Array.from({ length: 50 }, () => track(engine.getToken()));
     await flush();
     expect(during.every((s) => s.settled && s.value === old)).toBe(true);
@@ -117,10 +117,10 @@ describe('TokenEngine', () => {
     ]);
   });
 
-  it('makes the refresh point relative to the lifetime (a 6 s token refreshes from 3 s)', async () => {
+  it('makes the refresh point relative to the lifetime (a 6 s token refreshes from 4.5 s)', async () => {
     const { engine, fetcher, clock } = setup();
     await firstToken(engine, fetcher, 6_000);
-    await clock.advance(2_900);
+    await clock.advance(4_400);
     engine.peek();
     expect(fetcher.calls).toBe(1);
     await clock.advance(200);
@@ -144,7 +144,7 @@ describe('TokenEngine', () => {
   it('keeps serving the valid token when a background refresh fails, and retries with backoff', async () => {
     const { engine, fetcher, clock, events } = setup();
     const old = await firstToken(engine, fetcher, 120_000);
-    await clock.advance(61_000);
+    await clock.advance(91_000);
     expect(engine.peek()).toBe(old); // starts the background refresh
     await flush();
     fetcher.fail(failure(503));
@@ -173,11 +173,11 @@ describe('TokenEngine', () => {
   it('honours Retry-After on a failed background refresh', async () => {
     const { engine, fetcher, clock } = setup();
     await firstToken(engine, fetcher, 120_000);
-    await clock.advance(61_000);
+    await clock.advance(91_000);
     engine.peek();
     await flush();
-    fetcher.fail(failure(429, 20_000));
-    await clock.advance(19_000);
+    fetcher.fail(failure(429, 10_000));
+    await clock.advance(9_000);
     engine.peek();
     expect(fetcher.calls).toBe(2);
     await clock.advance(1_100);
@@ -295,7 +295,7 @@ describe('TokenEngine', () => {
   it('close() aborts the token request under way, rejects its waiters and leaves no timer', async () => {
     const { engine, fetcher, clock } = setup({ maxAttempts: 3 });
     await firstToken(engine, fetcher, 120_000);
-    await clock.advance(61_000);
+    await clock.advance(91_000);
     engine.peek();
     await flush();
     fetcher.fail(failure(503)); // leaves a retry timer
@@ -317,7 +317,7 @@ describe('TokenEngine', () => {
     const engine = new TokenEngine({ fetcher: fetcher.fetch, clock, proactiveRefresh: true });
     await firstToken(engine, fetcher, 120_000);
     expect(clock.pendingTimers).toBe(1);
-    await clock.advance(60_000);
+    await clock.advance(90_000);
     expect(fetcher.calls).toBe(2);
     engine.close();
     expect(clock.pendingTimers).toBe(0);

@@ -267,7 +267,7 @@ describe('token endpoint faults', () => {
       const app = await start({}, { tokenLifetimeSeconds: 2 });
       const first = await app.auth.getAccessToken();
       app.standIn.failNextTokenRequests(1, { type: 'status', status: 503 });
-      // Past the half-life the held token is still handed out while a refresh runs behind.
+      // Past the refresh point the held token is still handed out while a refresh runs behind.
       await until(() => app.auth.getTokenState().status === 'refresh-due', 'the refresh is due');
       expect(app.auth.peekAccessToken()).toBe(first);
       await until(

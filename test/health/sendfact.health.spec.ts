@@ -112,8 +112,8 @@ describe('SendfactHealthIndicator', () => {
     const refreshFailed = firstValueFrom(
       t.auth.events$.pipe(filter((e) => e.type === 'refresh-failed')),
     );
-    await t.auth.getAccessToken(); // 120 s: refresh from 60 s, unusable from 108 s
-    await clock.advance(61_000);
+    await t.auth.getAccessToken(); // 120 s: refresh from 90 s, unusable from 108 s
+    await clock.advance(91_000);
     t.standIn.failNextTokenRequests(1, { type: 'status', status: 401 });
     t.auth.peekAccessToken(); // starts the background refresh, which fails
     await refreshFailed;
@@ -126,7 +126,7 @@ describe('SendfactHealthIndicator', () => {
         lastError: { name: 'SendfactCredentialsError' },
       },
     });
-    await clock.advance(50_000);
+    await clock.advance(20_000);
     expect(await t.indicator.isHealthy()).toMatchObject({
       sendfact: { status: 'down', token: 'expired', usable: false, consecutiveFailures: 1 },
     });
