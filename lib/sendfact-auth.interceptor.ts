@@ -47,7 +47,24 @@ export class SendfactAuthInterceptor {
 
   /** Installs the interceptor on `instance`; returns a function that removes it. */
   attach(instance: AxiosInstance): () => void {
-    const request = instance.interceptors.request.use((config) => this.#authenticate(config));
+    // Hot path: a token is held, so it goes on synchronously; with every interceptor that runs synchronous,
+    // axios dispatches at once, as it does with no interceptor at all. Only a request that has to wait for a
+    // token takes the asynchronous interceptor. Requests to other origins run neither.
+    const signNow = instance.interceptors.request.use(
+      (config) => this.#sign(config, this.#sentWith.get(config)!),
+      undefined,
+      {
+        synchronous: true,
+        runWhen: (config) => this.#claimHeldToken(config),
+      },
+    );
+    const signLater = instance.interceptors.request.use(
+      (config) => this.#waitAndSign(config),
+      undefined,
+      {
+        runWhen: (config) => !this.#sentWith.has(config) && this.isSendfactRequest(config),
+      },
+    );
     // A 401 arrives as an error, or as a response when the caller's validateStatus accepts it.
     const response = instance.interceptors.response.use(
       (res) =>
@@ -63,7 +80,8 @@ export class SendfactAuthInterceptor {
       },
     );
     return () => {
-      instance.interceptors.request.eject(request);
+      instance.interceptors.request.eject(signNow);
+      instance.interceptors.request.eject(signLater);
       instance.interceptors.response.eject(response);
     };
   }
@@ -86,16 +104,21 @@ export class SendfactAuthInterceptor {
     return origin === this.#origin;
   }
 
-  #authenticate(
-    config: InternalAxiosRequestConfig,
-  ): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> {
-    if (!this.isSendfactRequest(config)) return config;
-    const account = config.sendfactAccount;
-    // Hot path: a held token is put on synchronously, with no promise of our own in the chain.
-    const token = this.#auth.peekAccessToken(account);
-    if (token !== undefined) return this.#sign(config, token);
+  /** For a Sendfact request when a token is held now: remembers it for this request and says so. */
+  #claimHeldToken(config: InternalAxiosRequestConfig): boolean {
+    if (!this.isSendfactRequest(config)) return false;
+    const token = this.#auth.peekAccessToken(config.sendfactAccount);
+    if (token === undefined) return false;
+    this.#sentWith.set(config, token);
+    return true;
+  }
+
+  /** For a Sendfact request when no token is held: waits for the shared token request. */
+  #waitAndSign(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
     const signal = config.signal instanceof AbortSignal ? { signal: config.signal } : undefined;
-    return this.#auth.getAccessToken(account, signal).then((fresh) => this.#sign(config, fresh));
+    return this.#auth
+      .getAccessToken(config.sendfactAccount, signal)
+      .then((token) => this.#sign(config, token));
   }
 
   #sign(config: InternalAxiosRequestConfig, token: string): InternalAxiosRequestConfig {

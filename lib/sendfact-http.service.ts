@@ -4,6 +4,7 @@ import axios, {
   type AxiosRequestConfig,
   type AxiosResponse,
   type CreateAxiosDefaults,
+  type GenericAbortSignal,
 } from 'axios';
 import { Observable } from 'rxjs';
 import type { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
@@ -120,8 +121,11 @@ export class SendfactHttpService extends HttpService {
       const last = callArgs.length - 1;
       const config: AxiosRequestConfig = { ...(callArgs[last] as AxiosRequestConfig | undefined) };
       callArgs[last] = config;
-      const source = config.cancelToken === undefined ? axios.CancelToken.source() : undefined;
-      if (source !== undefined) config.cancelToken = source.token;
+      const source =
+        config.cancelToken === undefined && config.signal === undefined
+          ? new TeardownSignal()
+          : undefined;
+      if (source !== undefined) config.signal = source;
       let settled = false;
       call(...callArgs).then(
         (response) => {
@@ -135,7 +139,7 @@ export class SendfactHttpService extends HttpService {
         },
       );
       return () => {
-        if (!settled && source !== undefined && config.responseType !== 'stream') source.cancel();
+        if (!settled && source !== undefined && config.responseType !== 'stream') source.abort();
       };
     });
   }
@@ -163,6 +167,31 @@ function copyInterceptors(from: InterceptorHost, to: InterceptorHost): void {
           handler.rejected,
         );
     }
+  }
+}
+
+/**
+ * The smallest abort signal axios takes (its public `GenericAbortSignal`): what `HttpService` needs to cancel
+ * a request whose subscriber leaves early, without the promise a `CancelToken` or the event target an
+ * `AbortController` costs on every call.
+ */
+class TeardownSignal implements GenericAbortSignal {
+  aborted = false;
+  #listeners: (() => void)[] = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.#listeners.indexOf(listener);
+    if (i !== -1) this.#listeners.splice(i, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const listener of this.#listeners.splice(0)) listener();
   }
 }
 

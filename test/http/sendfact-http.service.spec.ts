@@ -1,49 +1,63 @@
-import axios, { type CancelTokenSource } from 'axios';
+import axios, { type InternalAxiosRequestConfig } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type TestApp, startTestApp } from '../support/app.js';
 
-/** Records the cancel sources SendfactHttpService creates, one per call. */
-function recordCancelSources(): CancelTokenSource[] {
-  const sources: CancelTokenSource[] = [];
-  const original = axios.CancelToken.source.bind(axios.CancelToken);
-  vi.spyOn(axios.CancelToken, 'source').mockImplementation(() => {
-    const source = original();
-    sources.push(source);
-    return source;
+/** Records the configs the service's axios instance sends and the errors it gets back. */
+function watch(t: TestApp) {
+  const configs: InternalAxiosRequestConfig[] = [];
+  const errors: unknown[] = [];
+  t.http.axiosRef.interceptors.request.use((config) => {
+    configs.push(config);
+    return config;
   });
-  return sources;
+  t.http.axiosRef.interceptors.response.use(undefined, (error: unknown) => {
+    errors.push(error);
+    throw error;
+  });
+  return { configs, errors };
 }
 
 describe('SendfactHttpService', () => {
   let t: TestApp | undefined;
   afterEach(async () => {
-    vi.restoreAllMocks();
     await t?.close();
     t = undefined;
   });
 
   it('does not cancel a request that has already answered', async () => {
     t = await startTestApp();
-    const sources = recordCancelSources();
+    const seen = watch(t);
     const res = await firstValueFrom(
       t.http.get('/api/cpe/20515809822-01-F001-1/status', { validateStatus: () => true }),
     );
     expect(res.status).toBe(404);
-    expect(sources).toHaveLength(1);
-    expect(sources[0]!.token.reason).toBeUndefined();
+    expect(seen.configs).toHaveLength(1);
+    expect(seen.configs[0]!.signal?.aborted).toBe(false); // firstValueFrom's teardown cancelled nothing
+    expect(seen.errors).toEqual([]);
   });
 
   it('cancels the request when the caller unsubscribes before the answer', async () => {
     t = await startTestApp();
     await t.auth.getAccessToken();
     t.standIn.failNextApiRequests(1, { type: 'hang' });
-    const sources = recordCancelSources();
+    const seen = watch(t);
     const error = vi.fn<(error: unknown) => void>();
     const subscription = t.http.get('/api/cpe/20515809822-01-F001-1/status').subscribe({ error });
     await vi.waitFor(() => expect(t!.standIn.stats.apiRequests).toBe(1));
     subscription.unsubscribe();
-    expect(sources[0]!.token.reason).toBeInstanceOf(axios.CanceledError);
+    expect(seen.configs[0]!.signal?.aborted).toBe(true);
+    await vi.waitFor(() => expect(seen.errors[0]).toBeInstanceOf(axios.CanceledError));
     expect(error).not.toHaveBeenCalled();
+  });
+
+  it('leaves a signal of the caller alone', async () => {
+    t = await startTestApp();
+    const seen = watch(t);
+    const controller = new AbortController();
+    await firstValueFrom(
+      t.http.get('/api/cpe/x/status', { signal: controller.signal, validateStatus: () => true }),
+    );
+    expect(seen.configs[0]!.signal).toBe(controller.signal);
   });
 });
