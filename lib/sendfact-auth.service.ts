@@ -1,5 +1,11 @@
 import { inspect } from 'node:util';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { type SendfactCredentials, SendfactTokenClient } from './client/sendfact-token.client.js';
 import { TokenEnginePool } from './engine/token-engine-pool.js';
@@ -41,7 +47,7 @@ interface AccountSource {
  * you need the token itself; for HTTP calls prefer `SendfactHttpService`, which attaches it for you.
  */
 @Injectable()
-export class SendfactAuthService implements OnModuleDestroy {
+export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   /** Token lifecycle events; see {@link SendfactTokenEvent}. Completes when the module is destroyed. */
   readonly events$: Observable<SendfactTokenEvent>;
 
@@ -197,6 +203,30 @@ export class SendfactAuthService implements OnModuleDestroy {
       type: 'request-replayed',
       accountId: accountId ?? this.#options.defaultAccountId ?? '',
     });
+  }
+
+  /** Waits (bounded) for the token store to answer, so the app does not start serving with it still connecting. */
+  async onModuleInit(): Promise<void> {
+    const store = this.#options.tokenStore;
+    if (store.ready === undefined) return;
+    const boundMs = Math.max(1_000, this.#options.tokenStoreTimeoutMs * 4);
+    let timer: NodeJS.Timeout | undefined;
+    const ready = await Promise.race([
+      store.ready().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), boundMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!ready) {
+      this.#logger.warn(
+        `The token store did not answer within ${boundMs} ms: each process gets its own tokens until it does`,
+      );
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -33,6 +33,11 @@ export interface SendfactTokenStore {
   acquireLease(key: string, ttlMs: number): Promise<string | undefined>;
   /** Gives the lease back early (only if `leaseId` still holds it). */
   releaseLease(key: string, leaseId: string): Promise<void>;
+  /**
+   * Resolves once the store can answer. The module waits for it while the app boots (bounded), so that a
+   * replica does not start serving with its shared store still connecting.
+   */
+  ready?(): Promise<void>;
   /** Releases connections the store opened itself; called on module destroy. */
   close?(): Promise<void>;
 }

@@ -115,6 +115,11 @@ export class RedisTokenStore implements SendfactTokenStore {
     await this.#client.eval(DELETE_IF_EQUAL, 1, `${this.#prefix}${key}:lease`, leaseId);
   }
 
+  /** Resolves once the first connection is up (at once if it is). */
+  ready(): Promise<void> {
+    return this.#connected();
+  }
+
   async close(): Promise<void> {
     if (!this.#ownsClient) return;
     await this.#client.quit().catch(() => this.#client.disconnect());
