@@ -116,14 +116,14 @@ export class SendfactAuthInterceptor {
   /** For a Sendfact request when no token is held: waits for the shared token request. */
   #waitAndSign(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
     const signal = config.signal instanceof AbortSignal ? { signal: config.signal } : undefined;
-    return this.#auth
-      .getAccessToken(config.sendfactAccount, signal)
-      .then((token) => this.#sign(config, token));
+    return this.#auth.getAccessToken(config.sendfactAccount, signal).then((token) => {
+      this.#sentWith.set(config, token);
+      return this.#sign(config, token);
+    });
   }
 
   #sign(config: InternalAxiosRequestConfig, token: string): InternalAxiosRequestConfig {
     config.headers.set('Authorization', `Bearer ${token}`);
-    this.#sentWith.set(config, token);
     const hook = config.beforeRedirect;
     if (
       config.maxRedirects !== 0 &&

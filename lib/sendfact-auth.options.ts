@@ -268,20 +268,23 @@ function accountProblems(
   into: Map<string, SendfactCredentials>,
   problems: string[],
 ): boolean {
-  const sources: [string, { username?: unknown; password?: unknown }, (field: string) => string][] =
-    [
-      ...Object.entries(env.accounts ?? {}).map(
-        ([id, a]) =>
-          [
-            id,
-            a,
-            (field: string) => `SENDFACT_ACCOUNT_${id.toUpperCase()}_${field.toUpperCase()}`,
-          ] as const,
-      ),
-      ...Object.entries(options.accounts ?? {}).map(
-        ([id, a]) => [id, a ?? {}, (field: string) => `accounts.${id}.${field}`] as const,
-      ),
-    ].map(([id, a, name]) => [id, a, name]);
+  const sources: (readonly [
+    string,
+    { username?: unknown; password?: unknown },
+    (field: string) => string,
+  ])[] = [
+    ...Object.entries(env.accounts ?? {}).map(
+      ([id, a]) =>
+        [
+          id,
+          a,
+          (field: string) => `SENDFACT_ACCOUNT_${id.toUpperCase()}_${field.toUpperCase()}`,
+        ] as const,
+    ),
+    ...Object.entries(options.accounts ?? {}).map(
+      ([id, a]) => [id, a ?? {}, (field: string) => `accounts.${id}.${field}`] as const,
+    ),
+  ];
   for (const [id, account, name] of sources) {
     if (!ACCOUNT_ID.test(id)) {
       problems.push(
