@@ -7,6 +7,19 @@ export { SendfactAuthModule } from './sendfact-auth.module.js';
 export { SendfactAuthService, type SendfactTokenCallOptions } from './sendfact-auth.service.js';
 export { SendfactHttpService, type SendfactRequestConfig } from './sendfact-http.service.js';
 export { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
+export { SendfactCpeService } from './cpe/sendfact-cpe.service.js';
+export {
+  SendfactDocumentStatus,
+  type SendfactDocumentRequest,
+  type SendfactErrorBody,
+  type SendfactSendResponse,
+  type SendfactSignResponse,
+  type SendfactStatusResponse,
+} from './cpe/sendfact-cpe.types.js';
+export {
+  SendfactExceptionFilter,
+  type SendfactHttpAnswer,
+} from './filters/sendfact-exception.filter.js';
 export {
   ResolvedSendfactAuthOptions,
   resolveSendfactAuthOptions,
@@ -26,6 +39,7 @@ export {
 } from './sendfact-auth.constants.js';
 export {
   SendfactAbortedError,
+  SendfactApiError,
   SendfactAuthClosedError,
   SendfactAuthError,
   SendfactConfigError,
@@ -33,6 +47,8 @@ export {
   SendfactTokenRequestError,
   SendfactTokenResponseError,
   SendfactUnknownAccountError,
+  type SendfactApiErrorDetails,
+  type SendfactApiErrorReason,
   type SendfactAuthErrorCode,
 } from './sendfact-auth.errors.js';
 export type {

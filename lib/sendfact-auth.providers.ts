@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { SendfactCpeService } from './cpe/sendfact-cpe.service.js';
 import { SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
 import { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 import { SendfactAuthService } from './sendfact-auth.service.js';
@@ -13,6 +14,7 @@ export const SENDFACT_AUTH_PROVIDERS: Provider[] = [
     useFactory: createSendfactHttpService,
     inject: [SendfactAuthInterceptor, SENDFACT_AUTH_OPTIONS],
   },
+  SendfactCpeService,
 ];
 
 export const SENDFACT_AUTH_EXPORTS = [
@@ -20,4 +22,5 @@ export const SENDFACT_AUTH_EXPORTS = [
   SendfactAuthService,
   SendfactAuthInterceptor,
   SendfactHttpService,
+  SendfactCpeService,
 ];

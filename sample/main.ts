@@ -9,6 +9,9 @@ const { values: flags } = parseArgs({
   options: {
     once: { type: 'boolean', default: false },
     port: { type: 'string', default: process.env['PORT'] ?? '3000' },
+    // Loopback unless told otherwise: the sample's API has no authentication, and POST /invoices issues
+    // an invoice for the configured company.
+    host: { type: 'string', default: process.env['HOST'] ?? '127.0.0.1' },
   },
 });
 const say = (line: string) => console.log(`[sample] ${line}`);
@@ -50,10 +53,15 @@ async function main(): Promise<void> {
     return;
   }
 
-  await app.listen(Number(flags.port));
-  const { port } = app.getHttpServer().address() as { port: number };
-  const base = `http://localhost:${port}`;
+  await app.listen(Number(flags.port), flags.host);
+  const { address, port } = app.getHttpServer().address() as { address: string; port: number };
+  const base = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   say(`Serving the sample API on ${base} (Ctrl+C to stop):`);
+  if (!/^(127\.|::1$)/.test(address)) {
+    say(
+      `Warning: HOST=${flags.host} exposes this API beyond this machine, and it has no authentication.`,
+    );
+  }
   say(`  curl -X POST ${base}/invoices`);
   say(`  curl ${base}/invoices/<fileName>/status`);
   say(`  curl ${base}/token`);

@@ -1,4 +1,11 @@
 import { createHash } from 'node:crypto';
+import {
+  type SendfactErrorBody,
+  type SendfactSendResponse,
+  type SendfactSignResponse,
+  SendfactDocumentStatus,
+  type SendfactStatusResponse,
+} from '../cpe/sendfact-cpe.types.js';
 
 /** What a handler answers: a status and a JSON body. */
 export interface StandInReply {
@@ -21,15 +28,21 @@ const DOCUMENT_TYPES: Record<string, string> = {
 
 /** The error body shape seen from Sendfact: `{ errors: ["<code> - <text>"], is_rejected, status }`. */
 export function errorReply(status: number, ...errors: string[]): StandInReply {
-  return { status, body: { errors, is_rejected: false, status } };
+  return { status, body: { errors, is_rejected: false, status } satisfies SendfactErrorBody };
 }
+
+/** What SUNAT says of a document whose amount to pay is negative: the stand-in's one rejection. */
+const NEGATIVE_TOTAL = '2999 - El importe total a pagar no puede ser negativo';
+
+// The bodies below are typed with the shapes SendfactCpeService reads, so the two cannot drift apart
+// without the compiler saying so (and test/cpe/stand-in-shapes.spec.ts checks the answers at run time).
 
 /**
  * The invoice endpoints of the stand-in, as far as they are known (sign, send, status). Keeps the documents
  * it accepted, so `status` answers for what was sent.
  */
 export class StandInDocuments {
-  readonly #sent = new Map<string, { xml: string; cdr: string }>();
+  readonly #sent = new Map<string, { xml: string; cdr: string; rejection?: string }>();
 
   /** `POST /api/cpe/sign` */
   sign(body: unknown, ruc: string | undefined): StandInReply {
@@ -42,15 +55,30 @@ export class StandInDocuments {
         message: `El comprobante ${doc.fileName} ha sido firmado`,
         xml: Buffer.from(xml).toString('base64'),
         hash_code: digest(xml),
-      },
+      } satisfies SendfactSignResponse,
     };
   }
 
-  /** `POST /api/cpe/send` */
+  /**
+   * `POST /api/cpe/send`. A document whose `PayableAmount` is negative is rejected as SUNAT would: 400 with
+   * `is_rejected: true`, and its status reads `Rejected` afterwards.
+   */
   send(body: unknown, ruc: string | undefined): StandInReply {
     const doc = this.#document(body, ruc);
     if ('status' in doc) return doc;
     const xml = doc.xml.includes('<ds:Signature') ? doc.xml : signedXml(doc.xml);
+    if (/<cbc:PayableAmount[^>]*>\s*-/.test(xml)) {
+      const cdr = applicationResponse(doc.fileName, NEGATIVE_TOTAL);
+      this.#sent.set(doc.fileName, { xml, cdr, rejection: NEGATIVE_TOTAL });
+      return {
+        status: 400,
+        body: {
+          errors: [NEGATIVE_TOTAL],
+          is_rejected: true,
+          status: 400,
+        } satisfies SendfactErrorBody,
+      };
+    }
     const cdr = applicationResponse(doc.fileName);
     this.#sent.set(doc.fileName, { xml, cdr });
     return {
@@ -62,7 +90,7 @@ export class StandInDocuments {
         cdr: Buffer.from(cdr).toString('base64'),
         hash_code: digest(xml),
         errors: [],
-      },
+      } satisfies SendfactSendResponse,
     };
   }
 
@@ -75,17 +103,20 @@ export class StandInDocuments {
     }
     const sent = this.#sent.get(fileName);
     if (sent === undefined) return errorReply(404, '0100 - El comprobante no existe');
+    const rejected = sent.rejection !== undefined;
     return {
       status: 200,
       body: {
-        document_status: 1,
-        message: 'Aceptado',
-        is_rejected: false,
-        error_detail: null,
+        document_status: rejected
+          ? SendfactDocumentStatus.Rejected
+          : SendfactDocumentStatus.Accepted,
+        message: rejected ? 'Rechazado' : 'Aceptado',
+        is_rejected: rejected,
+        error_detail: sent.rejection ?? null,
         observations: [],
         cdr: Buffer.from(sent.cdr).toString('base64'),
         xml: Buffer.from(sent.xml).toString('base64'),
-      },
+      } satisfies SendfactStatusResponse,
     };
   }
 
@@ -122,10 +153,14 @@ function signedXml(xml: string): string {
     : xml.replace(/(<\?xml[^>]*\?>)?/, (decl) => `${decl}<!-- signed -->${signature}`);
 }
 
-function applicationResponse(fileName: string): string {
+function applicationResponse(fileName: string, rejection?: string): string {
+  const [code, text] =
+    rejection === undefined
+      ? ['0', `El comprobante ${fileName} ha sido aceptado`]
+      : rejection.split(' - ', 2);
   return (
     '<?xml version="1.0" encoding="UTF-8"?><ar:ApplicationResponse>' +
-    `<cbc:ResponseCode>0</cbc:ResponseCode><cbc:Description>El comprobante ${fileName} ha sido aceptado</cbc:Description>` +
+    `<cbc:ResponseCode>${code}</cbc:ResponseCode><cbc:Description>${text}</cbc:Description>` +
     '</ar:ApplicationResponse>'
   );
 }

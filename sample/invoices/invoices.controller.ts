@@ -1,9 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
+import { SendfactDocumentStatus, SendfactExceptionFilter } from 'nestjs-sendfact-auth';
 import { InvoicesService } from './invoices.service.js';
-import { SendfactErrorFilter } from './sendfact-error.filter.js';
 
+/**
+ * The sample's API. It has no authentication of its own: it is for a developer's machine, which is why
+ * main.ts listens on 127.0.0.1 unless HOST says otherwise.
+ */
 @Controller('invoices')
-@UseFilters(SendfactErrorFilter)
+@UseFilters(SendfactExceptionFilter)
 export class InvoicesController {
   constructor(private readonly invoices: InvoicesService) {}
 
@@ -24,6 +28,13 @@ export class InvoicesController {
   @Get(':fileName/status')
   async status(@Param('fileName') fileName: string) {
     const { document_status, message, is_rejected } = await this.invoices.status(fileName);
-    return { fileName, documentStatus: document_status, message, rejected: is_rejected };
+    return {
+      fileName,
+      documentStatus: document_status,
+      // The enum's name for the code, e.g. "Accepted" (the number itself when Sendfact adds a new one).
+      state: SendfactDocumentStatus[document_status] ?? String(document_status),
+      message,
+      rejected: is_rejected,
+    };
   }
 }

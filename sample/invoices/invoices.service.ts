@@ -1,34 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { SendfactAuthService, SendfactHttpService } from 'nestjs-sendfact-auth';
-import { firstValueFrom } from 'rxjs';
+import {
+  SendfactAuthService,
+  SendfactCpeService,
+  type SendfactSendResponse,
+  type SendfactSignResponse,
+  type SendfactStatusResponse,
+} from 'nestjs-sendfact-auth';
 import { demoInvoiceXml, invoiceFileName } from './demo-invoice.js';
 
-export interface SignResult {
-  message: string;
-  xml: string;
-  hash_code: string;
-}
-
-export interface SendResult {
-  message: string;
-  observations?: string[];
-  cdr?: string;
-  xml?: string;
-}
-
-export interface StatusResult {
-  document_status: number;
-  message: string;
-  is_rejected: boolean;
-}
-
-/** Signs, sends and follows invoices through Sendfact. No token handling here: SendfactHttpService does it. */
+/**
+ * Signs, sends and follows invoices through Sendfact's typed calls. No token handling here, and no HTTP
+ * either: SendfactCpeService does both, and its errors become HTTP answers through SendfactExceptionFilter.
+ */
 @Injectable()
 export class InvoicesService {
   #next = 1;
 
   constructor(
-    private readonly sendfact: SendfactHttpService,
+    private readonly cpe: SendfactCpeService,
     private readonly auth: SendfactAuthService,
   ) {}
 
@@ -37,50 +26,28 @@ export class InvoicesService {
     return /\d{11}/.exec(process.env['SENDFACT_USERNAME'] ?? '')?.[0] ?? '20515809822';
   }
 
-  async sign(fileName: string, xml: string): Promise<SignResult> {
-    const { data } = await firstValueFrom(
-      this.sendfact.post<SignResult>('/api/cpe/sign', {
-        file_name: fileName,
-        file_content: base64(xml),
-      }),
-    );
-    return data;
-  }
-
-  async send(fileName: string, signedXmlBase64: string): Promise<SendResult> {
-    const { data } = await firstValueFrom(
-      this.sendfact.post<SendResult>('/api/cpe/send', {
-        file_name: fileName,
-        file_content: signedXmlBase64,
-      }),
-    );
-    return data;
-  }
-
-  async status(fileName: string): Promise<StatusResult> {
-    const { data } = await firstValueFrom(
-      this.sendfact.get<StatusResult>(`/api/cpe/${encodeURIComponent(fileName)}/status`),
-    );
-    return data;
-  }
-
   /** Builds a demo invoice, signs it and sends it: what `POST /invoices` does. */
   async issueDemoInvoice(
     series = 'F001',
-  ): Promise<{ fileName: string; signed: SignResult; sent: SendResult }> {
+  ): Promise<{ fileName: string; signed: SendfactSignResponse; sent: SendfactSendResponse }> {
     const number = this.#next++;
     const fileName = invoiceFileName(this.ruc, series, number);
-    const signed = await this.sign(fileName, demoInvoiceXml(this.ruc, series, number));
-    const sent = await this.send(fileName, signed.xml);
+    const xml = demoInvoiceXml(this.ruc, series, number);
+    const signed = await this.cpe.sign({
+      file_name: fileName,
+      file_content: Buffer.from(xml, 'utf8').toString('base64'),
+    });
+    const sent = await this.cpe.send({ file_name: fileName, file_content: signed.xml });
     return { fileName, signed, sent };
+  }
+
+  /** Where a sent invoice stands. */
+  status(fileName: string): Promise<SendfactStatusResponse> {
+    return this.cpe.status(fileName);
   }
 
   /** For the walkthrough: how many token requests this app has made so far. */
   tokenRequests(): number {
     return this.auth.getStats().tokenRequests;
   }
-}
-
-function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
 }

@@ -39,29 +39,34 @@ describe('the sample app', () => {
     expect(stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/); // never a token
   });
 
-  it('serves POST /invoices, GET /invoices/:fileName/status, GET /token and GET /health, and stops on SIGINT', async () => {
-    const child: ChildProcess = spawn(process.execPath, [main, '--port', '0'], { env: cleanEnv() });
-    let out = '';
-    const base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no server in time:\n${out}`)), 30_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /Serving the sample API on (http:\/\/localhost:\d+)/.exec(out);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-    });
+  it('serves POST /invoices, GET /invoices/:fileName/status, GET /token and GET /health on 127.0.0.1, and stops on SIGINT', async () => {
+    const env = cleanEnv();
+    delete env['HOST'];
+    const { child, base, output } = await serve(env);
+    // Loopback by default: the sample's API has no authentication.
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     try {
       const issued = await fetch(`${base}/invoices`, { method: 'POST' });
       expect(issued.status).toBe(201);
       const { fileName } = (await issued.json()) as { fileName: string };
       const status = await (await fetch(`${base}/invoices/${fileName}/status`)).json();
-      expect(status).toEqual({ fileName, documentStatus: 1, message: 'Aceptado', rejected: false });
+      expect(status).toEqual({
+        fileName,
+        documentStatus: 1,
+        state: 'Accepted',
+        message: 'Aceptado',
+        rejected: false,
+      });
+      // Sendfact's errors reach the caller through SendfactExceptionFilter.
       const missing = await fetch(`${base}/invoices/20515809822-01-F999-9/status`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toMatchObject({ errors: ['0100 - El comprobante no existe'] });
+      const badName = await fetch(`${base}/invoices/oops/status`);
+      expect(badName.status).toBe(422);
+      expect(await badName.json()).toMatchObject({
+        message: 'Sendfact rejected the document',
+        errors: [expect.stringMatching(/^0151 - /)],
+      });
       const token = await (await fetch(`${base}/token`)).json();
       expect(token).toMatchObject({
         accountId: 'default',
@@ -79,8 +84,50 @@ describe('the sample app', () => {
     } finally {
       child.kill('SIGINT');
     }
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).toBe(0);
-    expect(out).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    expect(await exited(child)).toBe(0);
+    expect(output()).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+  });
+
+  it('listens where HOST says, and only there', async () => {
+    // 127.0.0.2 is loopback too on Linux, but another address than the default's.
+    const { child, base } = await serve({ ...cleanEnv(), HOST: '127.0.0.2' });
+    try {
+      const { port } = new URL(base);
+      expect(base).toBe(`http://127.0.0.2:${port}`);
+      expect((await fetch(`${base}/token`)).status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${port}/token`)).rejects.toMatchObject({
+        cause: { code: 'ECONNREFUSED' },
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
   });
 });
+
+/** Starts the sample as a server; resolves with the base URL it prints once it listens. */
+async function serve(
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; base: string; output: () => string }> {
+  const child: ChildProcess = spawn(process.execPath, [main, '--port', '0'], { env });
+  let out = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no server in time:\n${out}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /Serving the sample API on (http:\/\/\S+:\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+  });
+  return { child, base, output: () => out };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}

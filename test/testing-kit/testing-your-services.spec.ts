@@ -50,8 +50,11 @@ describe('testing your services with the kit', () => {
     ]);
     expect(seen[0]!.headers['Authorization']).toBe(`Bearer ${SENDFACT_TEST_TOKEN}`);
     expect(seen[0]!.data).toMatchObject({ file_name: fileName });
+    // A non-2xx answer rejects with a SendfactApiError carrying Sendfact's status and errors.
     await expect(invoices.status('20515809822-01-F001-99')).rejects.toMatchObject({
-      response: { status: 404 },
+      name: 'SendfactApiError',
+      status: 404,
+      errors: ['0100 - El comprobante no existe'],
     });
     await moduleRef.close();
   });
