@@ -64,19 +64,19 @@ describe('systemClock.setTimer, long delays', () => {
   });
 });
 
+/** The Node timers armed while `fn` runs, with whether each keeps the process alive. */
+function armedBy(fn: () => void): boolean[] {
+  const spy = vi.spyOn(globalThis, 'setTimeout');
+  fn();
+  const timers = spy.mock.results.map((r) => r.value as NodeJS.Timeout);
+  const refs = timers.map((t) => t.hasRef());
+  for (const t of timers) clearTimeout(t);
+  spy.mockRestore();
+  return refs;
+}
+
 describe('systemClock.setTimer and sleep, keeping the process alive', () => {
   afterEach(() => vi.restoreAllMocks());
-
-  /** The Node timers armed while `fn` runs, with whether each keeps the process alive. */
-  function armedBy(fn: () => void): boolean[] {
-    const spy = vi.spyOn(globalThis, 'setTimeout');
-    fn();
-    const timers = spy.mock.results.map((r) => r.value as NodeJS.Timeout);
-    const refs = timers.map((t) => t.hasRef());
-    for (const t of timers) clearTimeout(t);
-    spy.mockRestore();
-    return refs;
-  }
 
   it('does not keep the process alive by default (background timers), only with keepAlive', () => {
     expect(armedBy(() => systemClock.setTimer(() => {}, 50))).toEqual([false]);
