@@ -30,8 +30,10 @@ export {
   SendfactAuthError,
   SendfactConfigError,
   SendfactCredentialsError,
+  SendfactTokenRejectedError,
   SendfactTokenRequestError,
   SendfactTokenResponseError,
+  SendfactTooManyAccountsError,
   SendfactUnknownAccountError,
   type SendfactAuthErrorCode,
 } from './sendfact-auth.errors.js';
