@@ -44,8 +44,10 @@ export {
   SendfactAuthError,
   SendfactConfigError,
   SendfactCredentialsError,
+  SendfactTokenRejectedError,
   SendfactTokenRequestError,
   SendfactTokenResponseError,
+  SendfactTooManyAccountsError,
   SendfactUnknownAccountError,
   type SendfactApiErrorDetails,
   type SendfactApiErrorReason,
@@ -75,4 +77,4 @@ export type {
   TokenState,
 } from './engine/token-engine.js';
 export { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './engine/refresh-policy.js';
-export { systemClock, type Clock, type TimerHandle } from './engine/clock.js';
+export { systemClock, type Clock, type TimerHandle, type TimerOptions } from './engine/clock.js';

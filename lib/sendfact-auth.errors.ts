@@ -12,7 +12,9 @@ export type SendfactAuthErrorCode =
   | 'ABORTED'
   | 'CLOSED'
   | 'UNKNOWN_ACCOUNT'
-  | 'API';
+  | 'API'
+  | 'TOKEN_REJECTED'
+  | 'TOO_MANY_ACCOUNTS';
 
 interface SendfactAuthErrorOptions {
   cause?: unknown;
@@ -238,6 +240,55 @@ function apiErrorMessage(reason: SendfactApiErrorReason, details: SendfactApiErr
         errors === '' ? '' : `: ${errors.length > 500 ? `${errors.slice(0, 500)}…` : errors}`;
       return `Sendfact answered HTTP ${details.status} to ${call}${said}`;
     }
+  }
+}
+
+/**
+ * The Sendfact API refused fresh tokens (HTTP 401), twice in a row: the token that replaced a refused one was
+ * refused too, before its refresh point. Fetching yet another token for every request would only cost a token
+ * request per API request, so for `retryAfterMs` (the `refresh.tokenRejectedCooldownMs` option, default 5 s)
+ * callers of this account get this error at once instead. Code `TOKEN_REJECTED`; `retryable` is true: after
+ * that period the next call fetches a new token. Usually the account lacks access to the API, or the base URL
+ * points at another Sendfact environment than the one that issued the token.
+ */
+export class SendfactTokenRejectedError extends SendfactAuthError {
+  override readonly name = 'SendfactTokenRejectedError';
+  override readonly code = 'TOKEN_REJECTED';
+  override readonly retryable = true;
+  /** How long from the refusal no new token is requested for this account, in milliseconds. */
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number, options: SendfactAuthErrorOptions = {}) {
+    super(
+      `The Sendfact API refused fresh tokens${forAccount(options.accountId)} (HTTP 401 twice in a row); ` +
+        `no new token is requested for ${Math.round(retryAfterMs)} ms. Check that the account may use the API ` +
+        'and that the base URL is the environment that issued the token.',
+      options,
+    );
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * A call named an account that would be one more than `maxAccounts`, and no account held could make room:
+ * every one has a token request under way. Code `TOO_MANY_ACCOUNTS`; `retryable` is true: room is made as
+ * those token requests end. Raise `maxAccounts` if this happens under normal load.
+ */
+export class SendfactTooManyAccountsError extends SendfactAuthError {
+  override readonly name = 'SendfactTooManyAccountsError';
+  override readonly code = 'TOO_MANY_ACCOUNTS';
+  override readonly retryable = true;
+  /** The `maxAccounts` limit that was reached. */
+  readonly maxAccounts: number;
+
+  constructor(maxAccounts: number, options: SendfactAuthErrorOptions = {}) {
+    super(
+      `Cannot take on Sendfact account${options.accountId === undefined ? '' : ` "${options.accountId}"`}: ` +
+        `all ${maxAccounts} accounts held (maxAccounts) have a token request under way. Try again shortly, ` +
+        'or raise maxAccounts.',
+      options,
+    );
+    this.maxAccounts = maxAccounts;
   }
 }
 

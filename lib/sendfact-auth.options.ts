@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { CreateAxiosDefaults } from 'axios';
 import type { SendfactCredentials } from './client/sendfact-token.client.js';
+import { DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS } from './client/token-request.limiter.js';
 import { type Clock, systemClock } from './engine/clock.js';
 import type { TokenFetcher } from './engine/token-engine.js';
 import {
@@ -47,6 +48,7 @@ interface ResolvedFields {
   tokenStoreTimeoutMs: number;
   maxAccounts: number;
   accountIdleTtlMs: number;
+  maxConcurrentTokenRequests: number;
   tokenFetcher?: TokenFetcher;
 }
 
@@ -79,6 +81,7 @@ export class ResolvedSendfactAuthOptions {
   readonly tokenStoreTimeoutMs: number;
   readonly maxAccounts: number;
   readonly accountIdleTtlMs: number;
+  readonly maxConcurrentTokenRequests: number;
   /** @internal Replaces the token endpoint for the default account (the testing module's fixed tokens). */
   readonly tokenFetcher?: TokenFetcher;
   readonly #accounts: Map<string, SendfactCredentials>;
@@ -105,6 +108,7 @@ export class ResolvedSendfactAuthOptions {
     this.tokenStoreTimeoutMs = fields.tokenStoreTimeoutMs;
     this.maxAccounts = fields.maxAccounts;
     this.accountIdleTtlMs = fields.accountIdleTtlMs;
+    this.maxConcurrentTokenRequests = fields.maxConcurrentTokenRequests;
     if (fields.tokenFetcher !== undefined) this.tokenFetcher = fields.tokenFetcher;
   }
 
@@ -205,6 +209,10 @@ export function resolveSendfactAuthOptions(
   const tokenStoreTimeoutMs = positive(options.tokenStoreTimeoutMs, 250, 'tokenStoreTimeoutMs');
   const maxAccounts = positive(options.maxAccounts, 10_000, 'maxAccounts');
   const accountIdleTtlMs = positive(options.accountIdleTtlMs, 15 * 60_000, 'accountIdleTtlMs');
+  const maxConcurrentTokenRequests =
+    options.maxConcurrentTokenRequests ?? DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS;
+  if (!(Number.isInteger(maxConcurrentTokenRequests) && maxConcurrentTokenRequests >= 1))
+    problems.push('the maxConcurrentTokenRequests option must be a whole number >= 1');
 
   const environment = fromEnv(options.environment, 'SENDFACT_ENVIRONMENT');
   const environmentName = (environment.value ?? 'demo') as SendfactEnvironment;
@@ -254,6 +262,7 @@ export function resolveSendfactAuthOptions(
     tokenStoreTimeoutMs,
     maxAccounts,
     accountIdleTtlMs,
+    maxConcurrentTokenRequests,
     ...internal,
   });
 }

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { type SendfactCredentials, SendfactTokenClient } from './client/sendfact-token.client.js';
+import { TokenRequestLimiter } from './client/token-request.limiter.js';
 import { TokenEnginePool } from './engine/token-engine-pool.js';
 import {
   TokenEngine,
@@ -53,6 +54,8 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
 
   readonly #options: ResolvedSendfactAuthOptions;
   readonly #client: SendfactTokenClient;
+  /** Caps the token requests in flight across every account of this process. */
+  readonly #limiter: TokenRequestLimiter;
   readonly #shared: SharedTokenSource;
   /** The default account's engine, kept out of the pool: it is never evicted and costs no lookup. */
   readonly #default: TokenEngine | undefined;
@@ -74,6 +77,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
       ...(options.http.httpAgent === undefined ? {} : { httpAgent: options.http.httpAgent }),
       ...(options.http.httpsAgent === undefined ? {} : { httpsAgent: options.http.httpsAgent }),
     });
+    this.#limiter = new TokenRequestLimiter(options.maxConcurrentTokenRequests);
     this.#shared = new SharedTokenSource({
       store: options.tokenStore,
       policy: options.refresh,
@@ -253,7 +257,14 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     ) {
       return new SendfactUnknownAccountError(id);
     }
-    const engine = create ? this.#pool.get(id) : this.#pool.peek(id);
+    let engine: TokenEngine | undefined;
+    try {
+      engine = create ? this.#pool.get(id) : this.#pool.peek(id);
+    } catch (error) {
+      // The pool is full of accounts with token requests under way (SendfactTooManyAccountsError).
+      if (error instanceof SendfactAuthError) return error;
+      throw error;
+    }
     return engine ?? new SendfactUnknownAccountError(id);
   }
 
@@ -288,7 +299,10 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     const direct: TokenFetcher = async (signal) => {
       const login = await resolve();
       try {
-        return await this.#client.requestToken(login, signal, accountId);
+        return await this.#limiter.run(
+          () => this.#client.requestToken(login, signal, accountId),
+          signal,
+        );
       } catch (error) {
         // Rotated in the tenant database? Ask the resolver again next time.
         if (error instanceof SendfactCredentialsError) credentials = undefined;

@@ -1,3 +1,4 @@
+import { MAX_TOKEN_LIFETIME_MS } from '../engine/refresh-policy.js';
 import { SendfactTokenResponseError } from '../sendfact-auth.errors.js';
 
 /** A token response reduced to what the engine needs. */
@@ -15,7 +16,9 @@ const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 /**
  * Reads the body of a 200 from `/api/auth/token`. `expires_in` is a string in Sendfact's answers ("120");
  * a number is accepted too. Without it, the JWT's claims give the lifetime: `exp - iat` when both are there
- * (immune to clock skew between us and Sendfact), else `exp` against our wall clock.
+ * (immune to clock skew between us and Sendfact), else `exp` against our wall clock. A lifetime of zero or less,
+ * or over a day ({@link MAX_TOKEN_LIFETIME_MS}; Sendfact's is 120 s), is refused: it would void every date
+ * and timer derived from it.
  */
 export function parseTokenResponse(
   body: string,
@@ -58,8 +61,8 @@ export function parseTokenResponse(
       ? (claims.exp - claims.iat) * 1000
       : claims.exp * 1000 - wallNow;
   if (!(lifetimeMs > 0)) return fail('expires_in is missing and the JWT exp claim is already past');
-  if (!Number.isFinite(lifetimeMs))
-    return fail('expires_in is missing and the JWT exp claim is too large');
+  if (!(lifetimeMs <= MAX_TOKEN_LIFETIME_MS))
+    return fail('expires_in is missing and the JWT exp claim is more than a day away');
   return { accessToken, lifetimeMs, lifetimeSource: 'jwt' };
 }
 
@@ -73,9 +76,8 @@ function parseSeconds(value: unknown): number | string {
     seconds = Number(value);
   } else return `is a ${typeOf(value)}, not a string or number`;
   if (!Number.isFinite(seconds)) return 'is not finite';
-  // Finite seconds can still overflow once in milliseconds (1.8e305 s).
-  if (!Number.isFinite(seconds * 1000)) return 'is too large';
   if (seconds <= 0) return 'is zero or negative';
+  if (seconds * 1000 > MAX_TOKEN_LIFETIME_MS) return 'is more than a day';
   return seconds;
 }
 

@@ -15,11 +15,26 @@ export interface RefreshPolicy {
   retryBaseDelayMs: number;
   /** Ceiling of one retry delay. */
   retryMaxDelayMs: number;
-  /** A `Retry-After` longer than this fails the waiting callers instead of holding them. */
+  /**
+   * A `Retry-After` longer than this fails the waiting callers instead of holding them; and however long the
+   * server asks, no token request is held back for longer than this.
+   */
   maxRetryAfterMs: number;
   /** After a credentials error, callers get that error back for this long without a new token request. */
   credentialsErrorCooldownMs: number;
+  /**
+   * After the API refused (401) a token that had itself replaced a refused one, before its refresh point,
+   * callers get `SendfactTokenRejectedError` at once for this long instead of a new token request each.
+   * Default 5000 (optional, so that policies written before it keep compiling).
+   */
+  tokenRejectedCooldownMs?: number;
 }
+
+/**
+ * The longest token lifetime the engine accepts: one day. Sendfact's tokens live 120 s; a longer claim is a
+ * broken or hostile answer, and past a day dates and timers stop being meaningful anyway.
+ */
+export const MAX_TOKEN_LIFETIME_MS = 86_400_000;
 
 /** The defaults, for Sendfact's 120 s token: refresh from 90 s, never hand out a token in its last 12 s. */
 export const DEFAULT_REFRESH_POLICY: Readonly<RefreshPolicy> = Object.freeze({
@@ -41,6 +56,8 @@ export const DEFAULT_REFRESH_POLICY: Readonly<RefreshPolicy> = Object.freeze({
   maxRetryAfterMs: 10_000,
   // Wrong credentials stay wrong: 5 s of cached failure keeps a busy app from hammering the endpoint.
   credentialsErrorCooldownMs: 5_000,
+  // An API that refuses every fresh token costs one token request per 5 s instead of one per API request.
+  tokenRejectedCooldownMs: 5_000,
 });
 
 /** When a token obtained at `obtainedAt` (monotonic ms) with `lifetimeMs` is due for refresh and unusable. */
@@ -89,9 +106,11 @@ export function policyProblems(policy: RefreshPolicy): string[] {
     'retryBaseDelayMs',
     'retryMaxDelayMs',
     'maxRetryAfterMs',
+    'tokenRejectedCooldownMs',
   ] as const) {
     const v = policy[name];
-    if (!(Number.isFinite(v) && v >= 0))
+    if (v === undefined && name === 'tokenRejectedCooldownMs') continue;
+    if (!(Number.isFinite(v) && v! >= 0))
       problems.push(`refresh.${name} must be a finite number >= 0`);
   }
   if (!(

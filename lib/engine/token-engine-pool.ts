@@ -1,3 +1,4 @@
+import { SendfactTooManyAccountsError } from '../sendfact-auth.errors.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { TokenEngine } from './token-engine.js';
 
@@ -5,7 +6,10 @@ export interface TokenEnginePoolOptions {
   /** Makes the engine of an account the pool has not seen (or has evicted). */
   create: (accountId: string) => TokenEngine;
   clock: Clock;
-  /** At most this many engines; past it the least recently used idle one goes. */
+  /**
+   * At most this many engines, those with a token request under way included; past it the least recently
+   * used idle one goes, and when none is idle a new account is refused.
+   */
   maxEngines: number;
   /** An engine unused for this long is dropped (its account gets a new one on next use). */
   idleTtlMs: number;
@@ -18,7 +22,10 @@ interface Slot {
 
 /**
  * One token engine per account, made on first use and dropped when idle, so that memory stays bounded for
- * thousands of tenants. An engine with a token request under way is never dropped.
+ * thousands of tenants. An engine with a token request under way is never dropped, and it still counts: when
+ * every engine is busy, a new account fails fast with {@link SendfactTooManyAccountsError} rather than
+ * grow the pool (and the open token requests) without bound, e.g. against a token endpoint that hangs.
+ * Failing fast rather than queueing keeps a caller from waiting on other tenants' requests.
  */
 export class TokenEnginePool {
   readonly #options: TokenEnginePoolOptions;
@@ -30,7 +37,10 @@ export class TokenEnginePool {
     this.#options = options;
   }
 
-  /** The engine of `accountId`, made if needed. */
+  /**
+   * The engine of `accountId`, made if needed. Throws {@link SendfactTooManyAccountsError} when the pool is
+   * full and no engine in it is idle.
+   */
   get(accountId: string): TokenEngine {
     const now = this.#options.clock.now();
     const slot = this.#slots.get(accountId);
@@ -38,9 +48,11 @@ export class TokenEnginePool {
       slot.lastUsed = now;
       return slot.engine;
     }
+    if (this.#slots.size >= this.#options.maxEngines && !this.#evictLeastRecentlyUsed()) {
+      throw new SendfactTooManyAccountsError(this.#options.maxEngines, { accountId });
+    }
     const engine = this.#options.create(accountId);
     this.#slots.set(accountId, { engine, lastUsed: now });
-    if (this.#slots.size > this.#options.maxEngines) this.#evictLeastRecentlyUsed(accountId);
     this.#scheduleSweep();
     return engine;
   }
@@ -66,22 +78,25 @@ export class TokenEnginePool {
     this.#slots.clear();
   }
 
-  #evictLeastRecentlyUsed(keep: string): void {
+  /** Drops the least recently used idle engine; returns whether there was one. */
+  #evictLeastRecentlyUsed(): boolean {
     let oldest: [string, Slot] | undefined;
     for (const entry of this.#slots) {
       if (
-        entry[0] !== keep &&
         !entry[1].engine.refreshing &&
         (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed)
       ) {
         oldest = entry;
       }
     }
-    if (oldest !== undefined) this.#drop(oldest[0], oldest[1]);
+    if (oldest === undefined) return false;
+    this.#drop(oldest[0], oldest[1]);
+    return true;
   }
 
   #scheduleSweep(): void {
     if (this.#sweep !== undefined || this.#closed || this.#slots.size === 0) return;
+    // Nobody awaits the sweep: it must not keep the process alive.
     this.#sweep = this.#options.clock.setTimer(
       () => {
         this.#sweep = undefined;
@@ -92,6 +107,7 @@ export class TokenEnginePool {
         this.#scheduleSweep();
       },
       Math.max(1_000, this.#options.idleTtlMs / 2),
+      { keepAlive: false },
     );
   }
 

@@ -5,12 +5,14 @@ import {
   SendfactAuthClosedError,
   SendfactAuthError,
   SendfactCredentialsError,
+  SendfactTokenRejectedError,
   SendfactTokenRequestError,
   SendfactTokenResponseError,
 } from '../sendfact-auth.errors.js';
 import { type Clock, type TimerHandle, sleep, systemClock } from './clock.js';
 import {
   DEFAULT_REFRESH_POLICY,
+  MAX_TOKEN_LIFETIME_MS,
   type RefreshPolicy,
   backoffDelay,
   scheduleFor,
@@ -113,6 +115,8 @@ interface HeldToken {
   readonly expiresAt: number;
   readonly refreshAt: number;
   readonly mustRefreshAt: number;
+  /** Obtained to replace a token the API refused: if the API refuses this one too, it refuses fresh tokens. */
+  readonly afterRefusal: boolean;
 }
 
 interface Run {
@@ -147,11 +151,16 @@ export class TokenEngine {
   #nextBackgroundAttemptAt = 0;
   /** No token request is sent before this (the server's Retry-After). */
   #notBefore = 0;
-  /** Callers get this error back at once until `until` (after a failed wait, to avoid a request storm). */
+  /**
+   * Callers get this error back at once until `until`: after a failed wait, or after the API refused fresh
+   * tokens, to avoid a request storm.
+   */
   #cooldown: { until: number; error: SendfactAuthError } | undefined;
   #consecutiveFailures = 0;
   /** The token last dropped by `invalidate`, until a new one is held. */
   #dropped: string | undefined;
+  /** The last drop was a refusal (`invalidate(token)`): the next token obtained replaces a refused one. */
+  #refused = false;
   #lastError: { error: SendfactAuthError; at: number } | undefined;
   #closed = false;
 
@@ -194,13 +203,25 @@ export class TokenEngine {
 
   /**
    * Drops the held token. With `token`, only if it is still the one held, so that many requests failing
-   * with the same stale token cause one new token request, not one each.
+   * with the same stale token cause one new token request, not one each. `token` also says the API refused
+   * it: when a token that replaced a refused one is refused too before its refresh point, the API refuses
+   * fresh tokens, and callers get {@link SendfactTokenRejectedError} for `tokenRejectedCooldownMs` instead
+   * of a token request each.
    */
   invalidate(token?: string): boolean {
     const held = this.#token;
     if (held === undefined || (token !== undefined && held.value !== token)) return false;
+    const now = this.#clock.now();
     this.#token = undefined;
     this.#dropped = held.value;
+    this.#refused = token !== undefined;
+    if (this.#refused && held.afterRefusal && now < held.refreshAt) {
+      const cooldownMs =
+        this.#policy.tokenRejectedCooldownMs ?? DEFAULT_REFRESH_POLICY.tokenRejectedCooldownMs!;
+      const error = new SendfactTokenRejectedError(cooldownMs, { accountId: this.accountId });
+      this.#cooldown = { until: now + cooldownMs, error };
+      this.#lastError = { error, at: this.#clock.wallNow() };
+    }
     this.#warmTimer?.cancel();
     this.#warmTimer = undefined;
     this.stats.invalidations++;
@@ -264,7 +285,13 @@ export class TokenEngine {
     const now = this.#clock.now();
     if (now < held.refreshAt) return held;
     if (now >= held.mustRefreshAt) return undefined;
-    if (this.#run === undefined && now >= this.#nextBackgroundAttemptAt && !this.#closed) {
+    // Not before a Retry-After either: a background run never sleeps, so no timer of it keeps Node alive.
+    if (
+      this.#run === undefined &&
+      now >= this.#nextBackgroundAttemptAt &&
+      now >= this.#notBefore &&
+      !this.#closed
+    ) {
       this.#start(false);
     }
     return held;
@@ -279,9 +306,6 @@ export class TokenEngine {
     if (!force) {
       const cooldown = this.#cooldown;
       if (cooldown !== undefined && now < cooldown.until) return Promise.reject(cooldown.error);
-      if (this.#notBefore - now > this.#policy.maxRetryAfterMs && this.#lastError !== undefined) {
-        return Promise.reject(this.#lastError.error);
-      }
     }
     let run = this.#run;
     if (run === undefined) run = this.#start(true);
@@ -312,7 +336,8 @@ export class TokenEngine {
     const signal = run.controller.signal;
     for (let attempt = 1; ; attempt++) {
       const wait = this.#notBefore - this.#clock.now();
-      if (wait > 0) await sleep(this.#clock, wait, signal);
+      // Only a run that callers wait on sleeps (see #usable), so the sleep keeps the process alive.
+      if (wait > 0) await sleep(this.#clock, wait, signal, { keepAlive: true });
       const sentAt = this.#clock.now();
       this.stats.tokenRequests++;
       this.#onEvent({
@@ -327,15 +352,17 @@ export class TokenEngine {
       } catch (cause) {
         if (this.#closed) throw new SendfactAuthClosedError({ accountId: this.accountId });
         const error = this.#asAuthError(cause);
-        const retryInMs = this.#recordFailure(error);
+        const { retryInMs, askedTooLong } = this.#recordFailure(error);
         const retryNow =
           run.foreground &&
           error.retryable &&
           attempt < this.#policy.maxAttempts &&
+          !askedTooLong &&
           retryInMs <= this.#policy.maxRetryAfterMs;
         if (retryNow) {
           this.#emitFailure(error, attempt, run, retryInMs);
-          await sleep(this.#clock, retryInMs, signal);
+          // A caller's promise waits on this backoff: an unref'd timer would let a script exit mid-retry.
+          await sleep(this.#clock, retryInMs, signal, { keepAlive: true });
           continue;
         }
         if (error instanceof SendfactTokenRequestError) error.attempts = attempt;
@@ -357,7 +384,17 @@ export class TokenEngine {
         accountId: this.accountId,
       });
     }
-    const obtainedAt = grant.obtainedAt ?? sentAt;
+    if (lifetimeMs > MAX_TOKEN_LIFETIME_MS) {
+      throw new SendfactTokenResponseError(
+        `the token lifetime (${Math.round(lifetimeMs)} ms) is longer than a day`,
+        { accountId: this.accountId },
+      );
+    }
+    // A start in the future would stretch the token's life; one that is not a number would void its dates.
+    const obtainedAt =
+      grant.obtainedAt !== undefined && Number.isFinite(grant.obtainedAt)
+        ? Math.min(grant.obtainedAt, this.#clock.now())
+        : sentAt;
     const schedule = scheduleFor(obtainedAt, lifetimeMs, this.#policy);
     if (this.#clock.now() >= schedule.mustRefreshAt) {
       // Handing it out could put an expired token on the wire: treat as a slow, retryable failure.
@@ -372,6 +409,7 @@ export class TokenEngine {
       obtainedAt,
       lifetimeMs,
       ...schedule,
+      afterRefusal: this.#refused,
     };
   }
 
@@ -379,6 +417,7 @@ export class TokenEngine {
     const durationMs = this.#clock.now() - run.startedAt;
     this.#token = held;
     this.#dropped = undefined;
+    this.#refused = false;
     this.#consecutiveFailures = 0;
     this.#cooldown = undefined;
     this.#notBefore = 0;
@@ -387,11 +426,16 @@ export class TokenEngine {
     if (!run.foreground) this.stats.backgroundRefreshes++;
     this.stats.lastRefreshDurationMs = durationMs;
     this.#warmTimer?.cancel();
+    // Nobody awaits the proactive refresh: it must not keep the process alive.
     this.#warmTimer = this.#proactive
-      ? this.#clock.setTimer(() => {
-          this.#warmTimer = undefined;
-          this.#usable();
-        }, held.refreshAt - this.#clock.now())
+      ? this.#clock.setTimer(
+          () => {
+            this.#warmTimer = undefined;
+            this.#usable();
+          },
+          held.refreshAt - this.#clock.now(),
+          { keepAlive: false },
+        )
       : undefined;
     this.#onEvent({
       type: 'token-refreshed',
@@ -402,17 +446,26 @@ export class TokenEngine {
     });
   }
 
-  /** Counts a failed token request; returns how long to wait before the next one. */
-  #recordFailure(error: SendfactAuthError): number {
+  /**
+   * Counts a failed token request; returns how long to wait before the next one, and whether the server
+   * asked for a longer wait than a caller should be held for.
+   */
+  #recordFailure(error: SendfactAuthError): { retryInMs: number; askedTooLong: boolean } {
     this.stats.tokenRequestFailures++;
     this.#consecutiveFailures++;
     this.#lastError = { error, at: this.#clock.wallNow() };
-    const retryAfterMs = error instanceof SendfactTokenRequestError ? (error.retryAfterMs ?? 0) : 0;
+    const asked = error instanceof SendfactTokenRequestError ? (error.retryAfterMs ?? 0) : 0;
+    // However long the server asks (a day, a date in the year 9999), token requests are held back no longer
+    // than maxRetryAfterMs: the account must not stay locked once Sendfact answers again.
+    const retryAfterMs = Math.min(asked, this.#policy.maxRetryAfterMs);
     if (retryAfterMs > 0) this.#notBefore = this.#clock.now() + retryAfterMs;
-    return Math.max(
-      backoffDelay(this.#consecutiveFailures, this.#policy, this.#random),
-      retryAfterMs,
-    );
+    return {
+      retryInMs: Math.max(
+        backoffDelay(this.#consecutiveFailures, this.#policy, this.#random),
+        retryAfterMs,
+      ),
+      askedTooLong: asked > this.#policy.maxRetryAfterMs,
+    };
   }
 
   #giveUp(run: Run, error: SendfactAuthError, attempt: number, retryInMs: number): void {
@@ -427,10 +480,15 @@ export class TokenEngine {
       this.#nextBackgroundAttemptAt = now + wait;
       const again = error.retryable && now + wait < held.mustRefreshAt;
       if (again) {
-        this.#retryTimer = this.#clock.setTimer(() => {
-          this.#retryTimer = undefined;
-          this.#usable();
-        }, wait);
+        // Nobody awaits a background retry: it must not keep the process alive.
+        this.#retryTimer = this.#clock.setTimer(
+          () => {
+            this.#retryTimer = undefined;
+            this.#usable();
+          },
+          wait,
+          { keepAlive: false },
+        );
       }
       this.#emitFailure(error, attempt, run, again ? wait : undefined);
       return;

@@ -17,6 +17,8 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  * - **down** when no usable token is held and the last token request failed: a caller would now wait on a
  *   token request that has just been failing. `lastError` says why.
  *
+ * It never throws: whatever the service reports (or fails to), the route answers up or down, never a 500.
+ *
  * Provide it next to `TerminusModule` and call it from a `@HealthCheck()` route:
  *
  * ```ts
@@ -43,13 +45,24 @@ export class SendfactHealthIndicator {
     options: SendfactHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
     const session = this.#health.check(key);
+    let verdict: Verdict;
+    try {
+      verdict = await this.#verdict(options);
+    } catch (error) {
+      // Whatever went wrong in the check itself: say so on the route rather than fail it with a 500.
+      verdict = { up: false, details: { accountId: options.accountId, message: messageOf(error) } };
+    }
+    return verdict.up ? session.up(verdict.details) : session.down(verdict.details);
+  }
+
+  async #verdict(options: SendfactHealthCheckOptions): Promise<Verdict> {
     const { accountId } = options;
     let state: TokenState;
     try {
       state = this.#auth.getTokenState(accountId);
     } catch (error) {
       // E.g. an unknown account: say so on the route rather than fail the whole check with a 500.
-      return session.down({ accountId, message: (error as Error).message });
+      return { up: false, details: { accountId, message: messageOf(error) } };
     }
     if (!state.usable && options.requestToken === true) {
       const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -59,14 +72,18 @@ export class SendfactHealthIndicator {
       } catch (error) {
         const message = signal.aborted
           ? `no Sendfact token within ${timeoutMs} ms`
-          : (error as Error).message;
-        return session.down({ ...details(this.#auth.getTokenState(accountId)), message });
+          : messageOf(error);
+        return { up: false, details: { ...details(this.#auth.getTokenState(accountId)), message } };
       }
       state = this.#auth.getTokenState(accountId);
     }
-    const healthy = state.usable || state.consecutiveFailures === 0;
-    return healthy ? session.up(details(state)) : session.down(details(state));
+    return { up: state.usable || state.consecutiveFailures === 0, details: details(state) };
   }
+}
+
+interface Verdict {
+  up: boolean;
+  details: Partial<SendfactHealthDetails>;
 }
 
 function details(state: TokenState): SendfactHealthDetails {
@@ -77,11 +94,22 @@ function details(state: TokenState): SendfactHealthDetails {
     refreshing: state.refreshing,
     consecutiveFailures: state.consecutiveFailures,
   };
-  if (state.expiresAt !== undefined) out.expiresAt = state.expiresAt.toISOString();
-  if (state.refreshAt !== undefined) out.refreshAt = state.refreshAt.toISOString();
+  const expiresAt = isoOf(state.expiresAt);
+  if (expiresAt !== undefined) out.expiresAt = expiresAt;
+  const refreshAt = isoOf(state.refreshAt);
+  if (refreshAt !== undefined) out.refreshAt = refreshAt;
   if (state.lastError !== undefined) {
     const { name, message, at } = state.lastError;
-    out.lastError = { name, message, at: at.toISOString() };
+    out.lastError = { name, message, at: isoOf(at) ?? '' };
   }
   return out;
+}
+
+/** ISO 8601, or `undefined` for a date that is not one (`toISOString` throws on `Invalid Date`). */
+function isoOf(date: Date | undefined): string | undefined {
+  return date instanceof Date && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

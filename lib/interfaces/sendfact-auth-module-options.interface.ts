@@ -60,4 +60,9 @@ export interface SendfactAuthModuleOptions {
   maxAccounts?: number;
   /** An account unused for this long is dropped (and resolved again on next use). Default 15 minutes. */
   accountIdleTtlMs?: number;
+  /**
+   * Most token requests in flight at once in this process, all accounts together; more callers queue and are
+   * served in order (one whose `signal` fires leaves the queue). Default 32.
+   */
+  maxConcurrentTokenRequests?: number;
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from 'nestjs-sendfact-auth';
+import { sleep } from '../../lib/engine/clock.js';
 
 describe('systemClock.setTimer', () => {
   it('never calls back before its delay has passed on the monotonic clock, fractional delays included', async () => {
@@ -24,5 +25,72 @@ describe('systemClock.setTimer', () => {
     systemClock.setTimer(() => (called = true), 1).cancel();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(called).toBe(false);
+  });
+});
+
+describe('systemClock.setTimer, long delays', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+
+  it('arms a delay above 2^31 - 1 ms in chunks: one Node timer at a time, fired once, never early', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    const ms = 2 ** 31 + 5_000;
+    let fired = 0;
+    systemClock.setTimer(() => fired++, ms);
+    // Node (and the fake timers) fire an overflowing timeout after 1 ms: re-armed every ms, forever.
+    vi.advanceTimersByTime(1_000);
+    expect(armed.mock.calls.length).toBe(1);
+    expect(armed.mock.calls.every(([, delay]) => (delay ?? 0) <= 2 ** 31 - 1)).toBe(true);
+    vi.advanceTimersByTime(ms - 1_000 - 1);
+    expect(fired).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(fired).toBe(1);
+    expect(armed.mock.calls.length).toBe(2); // one full chunk, then the rest
+  });
+
+  it('waits forever on Infinity without spinning, and can still be cancelled', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    let fired = false;
+    const timer = systemClock.setTimer(() => (fired = true), Infinity);
+    vi.advanceTimersByTime(10_000);
+    expect(armed.mock.calls.length).toBe(1);
+    timer.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(fired).toBe(false);
+  });
+});
+
+/** The Node timers armed while `fn` runs, with whether each keeps the process alive. */
+function armedBy(fn: () => void): boolean[] {
+  const spy = vi.spyOn(globalThis, 'setTimeout');
+  fn();
+  const timers = spy.mock.results.map((r) => r.value as NodeJS.Timeout);
+  const refs = timers.map((t) => t.hasRef());
+  for (const t of timers) clearTimeout(t);
+  spy.mockRestore();
+  return refs;
+}
+
+describe('systemClock.setTimer and sleep, keeping the process alive', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('does not keep the process alive by default (background timers), only with keepAlive', () => {
+    expect(armedBy(() => systemClock.setTimer(() => {}, 50))).toEqual([false]);
+    expect(armedBy(() => systemClock.setTimer(() => {}, 50, { keepAlive: false }))).toEqual([
+      false,
+    ]);
+    expect(armedBy(() => systemClock.setTimer(() => {}, 50, { keepAlive: true }))).toEqual([true]);
+  });
+
+  it('keeps the process alive while a sleep is awaited, unless told otherwise', () => {
+    const signal = new AbortController().signal;
+    expect(armedBy(() => void sleep(systemClock, 50, signal))).toEqual([true]);
+    expect(armedBy(() => void sleep(systemClock, 50, signal, { keepAlive: false }))).toEqual([
+      false,
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   SendfactAuthError,
   SendfactAuthModule,
   SendfactAuthService,
+  SendfactTokenResponseError,
   type SendfactAuthModuleOptions,
 } from 'nestjs-sendfact-auth';
 import { SendfactHealthIndicator } from 'nestjs-sendfact-auth/health';
@@ -169,6 +170,62 @@ describe('SendfactHealthIndicator', () => {
         accountId: 'billing',
         message: 'Unknown Sendfact account "billing"',
       },
+    });
+  });
+
+  it('is down, not a 500, when the token endpoint claims a lifetime of 1e13 s: the token is refused as unusable', async () => {
+    t = await start();
+    t.standIn.tokenLifetimeSeconds = 1e13;
+    await expect(t.auth.getAccessToken()).rejects.toBeInstanceOf(SendfactTokenResponseError);
+    const state = t.auth.getTokenState();
+    expect(state.expiresAt).toBeUndefined();
+    const health = t.app.get(HealthCheckService);
+    const failure = await health.check([() => t!.indicator.isHealthy('sendfact')]).then(
+      () => undefined,
+      (e: { getStatus(): number; getResponse(): unknown }) => e,
+    );
+    expect(failure?.getStatus()).toBe(503);
+    expect(failure?.getResponse()).toMatchObject({
+      error: {
+        sendfact: {
+          status: 'down',
+          token: 'none',
+          lastError: {
+            name: 'SendfactTokenResponseError',
+            message: expect.stringContaining('more than a day'),
+          },
+        },
+      },
+    });
+  });
+
+  it('answers up or down and never throws, whatever the service reports: invalid dates, odd throws', async () => {
+    t = await start();
+    const invalid = new Date(Number.NaN);
+    const state = vi.spyOn(t.auth, 'getTokenState').mockReturnValue({
+      accountId: 'default',
+      status: 'valid',
+      usable: true,
+      obtainedAt: invalid,
+      refreshAt: invalid,
+      expiresAt: invalid,
+      refreshing: false,
+      consecutiveFailures: 0,
+      lastError: { name: 'X', message: 'x', at: invalid },
+    });
+    const up = await t.indicator.isHealthy();
+    expect(up.sendfact).toMatchObject({ status: 'up', token: 'valid' });
+    expect(up.sendfact).not.toHaveProperty('expiresAt');
+    state.mockImplementation(() => {
+      throw 'not even an Error';
+    });
+    expect(await t.indicator.isHealthy()).toMatchObject({
+      sendfact: { status: 'down', message: 'not even an Error' },
+    });
+    state.mockRestore();
+    vi.spyOn(t.auth, 'getAccessToken').mockRejectedValue(new RangeError('Invalid time value'));
+    expect(await t.indicator.isHealthy('sendfact', { requestToken: true })).toMatchObject({
+      sendfact: { status: 'down', message: 'Invalid time value' },
     });
   });
 

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Clock, type TimerHandle, systemClock } from 'nestjs-sendfact-auth';
+import { type Clock, type TimerHandle, type TimerOptions, systemClock } from 'nestjs-sendfact-auth';
+import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { describe, expect, it } from 'vitest';
 import { startTestApp } from '../support/app.js';
 
@@ -9,17 +11,21 @@ class CountingClock implements Clock {
   live = 0;
   now = () => systemClock.now();
   wallNow = () => systemClock.wallNow();
-  setTimer(fn: () => void, ms: number): TimerHandle {
+  setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle {
     this.live++;
     let done = false;
     const finish = () => {
       if (!done) this.live--;
       done = true;
     };
-    const timer = systemClock.setTimer(() => {
-      finish();
-      fn();
-    }, ms);
+    const timer = systemClock.setTimer(
+      () => {
+        finish();
+        fn();
+      },
+      ms,
+      options,
+    );
     return {
       cancel: () => {
         finish();
@@ -28,6 +34,67 @@ class CountingClock implements Clock {
     };
   }
 }
+
+/** Runs a fixture script on Node; a process kept alive too long is killed at 15 s with a non-zero code. */
+function runScript(
+  name: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [script, ...args],
+      { timeout: 15_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
+/** A loopback port that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('a script awaiting a token (createApplicationContext, then getAccessToken)', () => {
+  const { username, password } = STAND_IN_DEFAULT_ACCOUNT;
+
+  it('stays alive through two 503s and their backoffs, and prints its token', async () => {
+    const standIn = await startSendfactStandIn();
+    try {
+      standIn.failNextTokenRequests(2, { type: 'status', status: 503 });
+      const { code, stdout, stderr } = await runScript('await-token.mjs', [
+        standIn.url,
+        username,
+        password,
+      ]);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^token ey\.\.\.$/m);
+      expect(code).toBe(0);
+      expect(standIn.stats.tokenRequests).toBe(3);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('pointed at a closed port, fails with a non-zero exit and an error naming the host, not a silent 0', async () => {
+    const port = await closedPort();
+    const { code, stdout, stderr } = await runScript('await-token.mjs', [
+      `http://127.0.0.1:${port}`,
+      username,
+      password,
+    ]);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^failed: SendfactTokenRequestError: .*127\.0\.0\.1/m);
+    expect(code).not.toBe(0);
+  });
+});
 
 describe('lifecycle', () => {
   it('clears every timer of the module on app.close()', async () => {

@@ -4,6 +4,8 @@ import { SendfactTokenResponseError } from 'nestjs-sendfact-auth';
 import { parseTokenResponse } from '../../lib/client/token-response.parser.js';
 
 const WALL = Date.UTC(2030, 0, 1);
+/** The longest lifetime accepted: a day (Sendfact's tokens live 120 s). */
+const DAY_S = 86_400;
 const headerSafeToken = fc.stringMatching(/^[\x21-\x7e]{1,200}$/);
 
 /** Parses, and checks the one rule for any input: a usable answer or a SendfactTokenResponseError. */
@@ -12,7 +14,7 @@ function parseOrTypedError(body: string) {
     const parsed = parseTokenResponse(body, WALL);
     expect(typeof parsed.accessToken).toBe('string');
     expect(parsed.accessToken.length).toBeGreaterThan(0);
-    expect(Number.isFinite(parsed.lifetimeMs) && parsed.lifetimeMs > 0).toBe(true);
+    expect(parsed.lifetimeMs > 0 && parsed.lifetimeMs <= DAY_S * 1000).toBe(true);
     return parsed;
   } catch (error) {
     expect(error).toBeInstanceOf(SendfactTokenResponseError);
@@ -82,7 +84,7 @@ describe('token response parser, JWT claims', () => {
         const token = jwtWith({ sub: 'USER20515809822', exp, iat });
         try {
           const parsed = parseTokenResponse(JSON.stringify({ access_token: token }), wall);
-          expect(Number.isFinite(parsed.lifetimeMs) && parsed.lifetimeMs > 0).toBe(true);
+          expect(parsed.lifetimeMs > 0 && parsed.lifetimeMs <= DAY_S * 1000).toBe(true);
         } catch (error) {
           expect(error).toBeInstanceOf(SendfactTokenResponseError);
         }
@@ -93,11 +95,11 @@ describe('token response parser, JWT claims', () => {
 });
 
 describe('token response parser, valid lifetimes', () => {
-  it('round-trips any positive finite expires_in, as a string or a number, into milliseconds', () => {
+  it('round-trips any positive expires_in up to a day, as a string or a number, into milliseconds', () => {
     fc.assert(
       fc.property(
         headerSafeToken,
-        fc.double({ min: Number.MIN_VALUE, max: 1e300, noNaN: true }),
+        fc.double({ min: Number.MIN_VALUE, max: DAY_S, noNaN: true }),
         fc.boolean(),
         (token, seconds, asString) => {
           const body = JSON.stringify({
@@ -115,7 +117,7 @@ describe('token response parser, valid lifetimes', () => {
 
   it('round-trips whole seconds written as Sendfact does ("120") into milliseconds', () => {
     fc.assert(
-      fc.property(headerSafeToken, fc.integer({ min: 1, max: 10_000_000 }), (token, seconds) => {
+      fc.property(headerSafeToken, fc.integer({ min: 1, max: DAY_S }), (token, seconds) => {
         const parsed = parseTokenResponse(
           JSON.stringify({ access_token: token, token_type: 'JWT', expires_in: String(seconds) }),
           WALL,
@@ -129,7 +131,7 @@ describe('token response parser, valid lifetimes', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 4_000_000_000 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 1, max: DAY_S }),
         fc.integer({ min: -3_600_000, max: 3_600_000 }),
         (iat, lifetime, skewMs) => {
           const token = jwtWith({ sub: 'USER20515809822', iat, exp: iat + lifetime });
@@ -138,6 +140,44 @@ describe('token response parser, valid lifetimes', () => {
           expect(parsed.lifetimeSource).toBe('jwt');
         },
       ),
+    );
+  });
+});
+
+function expectTypedError(body: string): void {
+  expect(() => parseTokenResponse(body, WALL)).toThrow(SendfactTokenResponseError);
+}
+
+describe('token response parser, lifetimes out of bounds', () => {
+  it('refuses any expires_in over a day or not above zero (1e13 s included) with a SendfactTokenResponseError', () => {
+    const outOfBounds = fc.oneof(
+      fc.double({ min: DAY_S, max: 1e300, noNaN: true, minExcluded: true }),
+      fc.double({ min: -1e300, max: 0, noNaN: true }),
+      fc.constantFrom(1e13, DAY_S + 0.001, 0, -0),
+    );
+    fc.assert(
+      fc.property(headerSafeToken, outOfBounds, fc.boolean(), (token, seconds, asString) => {
+        expectTypedError(
+          JSON.stringify({ access_token: token, expires_in: asString ? String(seconds) : seconds }),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('refuses a JWT whose exp - iat, or exp against our clock, is more than a day away', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        fc.integer({ min: DAY_S + 1, max: 2 ** 40 }),
+        fc.boolean(),
+        (iat, lifetime, withIat) => {
+          const wallS = Math.floor(WALL / 1000);
+          const claims = withIat ? { iat, exp: iat + lifetime } : { exp: wallS + lifetime };
+          expectTypedError(JSON.stringify({ access_token: jwtWith(claims) }));
+        },
+      ),
+      { numRuns: 1_000 },
     );
   });
 });
