@@ -18,12 +18,19 @@ export {
 } from './sendfact.config.js';
 export {
   DEFAULT_ACCOUNT_ID,
+  DEFAULT_ACCOUNT_IDLE_TTL_MS,
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  DEFAULT_MAX_ACCOUNTS,
   DEFAULT_TIMEOUT_MS,
+  DEFAULT_TOKEN_STORE_TIMEOUT_MS,
+  MAX_TIMEOUT_MS,
   SENDFACT_AUTH_OPTIONS,
   SENDFACT_BASE_URLS,
   SENDFACT_CONFIG_NAMESPACE,
   SENDFACT_LOGGER_CONTEXT,
 } from './sendfact-auth.constants.js';
+export { ACCOUNT_ID, RESERVED_ACCOUNT_IDS } from './config/account-id.js';
 export {
   SendfactAbortedError,
   SendfactAuthClosedError,

@@ -14,6 +14,15 @@ import type { SendfactTokenStore } from './interfaces/sendfact-token-store.inter
 import { SendfactConfigError } from './sendfact-auth.errors.js';
 import { type SendfactEnvironmentVariables, readSendfactEnvironment } from './sendfact.config.js';
 
+/** Every option once the configuration table has merged, defaulted and checked it. */
+type ResolvedFields = Required<
+  Omit<
+    SendfactAuthModuleOptions,
+    'username' | 'password' | 'accounts' | 'defaultAccount' | 'credentialsResolver'
+  >
+> &
+  Pick<SendfactAuthModuleOptions, 'defaultAccount' | 'credentialsResolver'>;
+
 /**
  * The module's options once merged with the environment and validated: what every provider of the module
  * reads. The password is kept in a private field and shown by neither `util.inspect` nor `JSON.stringify`.
@@ -50,8 +59,7 @@ export class ResolvedSendfactAuthOptions {
    * @param accounts every configured login by account id, the default one included
    */
   constructor(
-    settings: Required<Omit<SendfactAuthModuleOptions, 'username' | 'password' | 'accounts'>> &
-      Pick<SendfactAuthModuleOptions, 'defaultAccount' | 'credentialsResolver'>,
+    settings: ResolvedFields,
     accounts: ReadonlyMap<string, SendfactCredentials>,
     internal: { tokenFetcher?: TokenFetcher } = {},
   ) {
@@ -83,7 +91,6 @@ export class ResolvedSendfactAuthOptions {
     return this.#accounts.get(accountId);
   }
 
-  /** What `JSON.stringify` shows: every setting, passwords redacted. */
   toJSON(): Record<string, unknown> {
     return {
       environment: this.environment,
@@ -118,11 +125,7 @@ export function resolveSendfactAuthOptions(
 ): ResolvedSendfactAuthOptions {
   const { settings, accounts, problems } = mergeSendfactConfig(options ?? {}, env);
   if (problems.length > 0) throw new SendfactConfigError(problems);
-  return new ResolvedSendfactAuthOptions(
-    settings as ConstructorParameters<typeof ResolvedSendfactAuthOptions>[0],
-    accounts,
-    internal,
-  );
+  return new ResolvedSendfactAuthOptions(settings as ResolvedFields, accounts, internal);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
