@@ -18,3 +18,27 @@ export const SENDFACT_BASE_URLS = Object.freeze({
 
 /** Default deadline of one token request, in ms (`timeoutMs`, `SENDFACT_TIMEOUT_MS`). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Default Sendfact environment (`environment`, `SENDFACT_ENVIRONMENT`). */
+export const DEFAULT_ENVIRONMENT = 'demo';
+
+/** Longest accepted `timeoutMs` / `SENDFACT_TIMEOUT_MS`: five minutes, far past any token request. */
+export const MAX_TIMEOUT_MS = 300_000;
+
+/** Default bound of one token-store call, in ms (`tokenStoreTimeoutMs`). */
+export const DEFAULT_TOKEN_STORE_TIMEOUT_MS = 250;
+
+/** Default number of accounts held at once (`maxAccounts`). */
+export const DEFAULT_MAX_ACCOUNTS = 10_000;
+
+/** Default cap on token requests in flight at once in the process, all accounts together (`maxConcurrentTokenRequests`). */
+export const DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS = 32;
+
+/** Default time after which an unused account is dropped, in ms (`accountIdleTtlMs`): 15 minutes. */
+export const DEFAULT_ACCOUNT_IDLE_TTL_MS = 15 * 60_000;
+
+/**
+ * Default wait of the health indicator's `requestToken` probe, in ms. Shorter than a token request's own
+ * deadline on purpose: a probe that hangs for 10 s is reported late by the orchestrator anyway.
+ */
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 5_000;

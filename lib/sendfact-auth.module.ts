@@ -7,6 +7,7 @@ import {
   SENDFACT_AUTH_OPTIONS_TYPE,
 } from './sendfact-auth.module-definition.js';
 import type { SendfactAuthModuleOptions } from './interfaces/sendfact-auth-module-options.interface.js';
+import { sendfactBootChecks } from './config/sendfact-boot.checks.js';
 import { SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
 import { resolveSendfactAuthOptions } from './sendfact-auth.options.js';
 import { SENDFACT_AUTH_EXPORTS, SENDFACT_AUTH_PROVIDERS } from './sendfact-auth.providers.js';
@@ -27,6 +28,7 @@ import { type SendfactEnvironmentVariables, sendfactConfig } from './sendfact.co
       inject: [SENDFACT_AUTH_MODULE_OPTIONS, sendfactConfig.KEY],
     },
     ...SENDFACT_AUTH_PROVIDERS,
+    sendfactBootChecks(() => SendfactAuthModule, SENDFACT_AUTH_MODULE_OPTIONS),
   ],
   exports: SENDFACT_AUTH_EXPORTS,
 })

@@ -1,6 +1,3 @@
-/** The default of the `maxConcurrentTokenRequests` option. */
-export const DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS = 32;
-
 /** One queued caller; a doubly linked list, so that an aborted one leaves in O(1) from anywhere. */
 interface Waiter {
   start: () => void;

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { TokenState } from '../engine/token-engine.js';
+import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../sendfact-auth.constants.js';
 import { SendfactAuthService } from '../sendfact-auth.service.js';
 import type { SendfactHealthCheckOptions } from './sendfact-health-check-options.interface.js';
 import type { SendfactHealthDetails } from './sendfact-health-details.interface.js';
 
 const DEFAULT_KEY = 'sendfact';
-const DEFAULT_TIMEOUT_MS = 5_000;
 
 /**
  * A `@nestjs/terminus` health indicator for the Sendfact token (terminus 11 and 12). It reads the token's
@@ -65,7 +65,7 @@ export class SendfactHealthIndicator {
       return { up: false, details: { accountId, message: messageOf(error) } };
     }
     if (!state.usable && options.requestToken === true) {
-      const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const timeoutMs = options.timeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         await this.#auth.getAccessToken(accountId, { signal });

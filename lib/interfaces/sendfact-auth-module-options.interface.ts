@@ -20,7 +20,7 @@ export interface SendfactAuthModuleOptions {
   environment?: SendfactEnvironment;
   /** Overrides the environment's base URL, e.g. a local stand-in. Env: `SENDFACT_BASE_URL`. */
   baseUrl?: string;
-  /** Deadline of one token request in ms. Env: `SENDFACT_TIMEOUT_MS`. Default 10000. */
+  /** Deadline of one token request in ms, 1 to 300000. Env: `SENDFACT_TIMEOUT_MS`. Default 10000 (`DEFAULT_TIMEOUT_MS`). */
   timeoutMs?: number;
   /**
    * Allow a plain `http://` base URL on a host that is not loopback. Off by default: the password and the
@@ -40,7 +40,9 @@ export interface SendfactAuthModuleOptions {
   clock?: Clock;
   /**
    * More issuing companies, by account id: `{ acme: { username, password } }`. Env:
-   * `SENDFACT_ACCOUNT_<ID>_USERNAME` / `SENDFACT_ACCOUNT_<ID>_PASSWORD` (the id lower-cased).
+   * `SENDFACT_ACCOUNT_<ID>_USERNAME` / `SENDFACT_ACCOUNT_<ID>_PASSWORD` (the id lower-cased). An id is 1 to
+   * 64 letters, digits, `_`, `.`, `:` or `-` (`ACCOUNT_ID`); `default`, `__proto__`, `constructor` and
+   * `prototype` are refused, and so is a variable whose id is not upper-case letters, digits and `_`.
    */
   accounts?: Record<string, SendfactCredentials>;
   /**
@@ -54,11 +56,11 @@ export interface SendfactAuthModuleOptions {
   defaultAccount?: string;
   /** Where tokens are shared: in-memory by default; `RedisTokenStore` shares them across replicas. */
   tokenStore?: SendfactTokenStore;
-  /** Bound of one token-store call in ms; past it this process fetches its own token. Default 250. */
+  /** Bound of one token-store call in ms; past it this process fetches its own token. Default 250 (`DEFAULT_TOKEN_STORE_TIMEOUT_MS`). */
   tokenStoreTimeoutMs?: number;
-  /** Most accounts held at once; the least recently used idle one is dropped past it. Default 10,000. */
+  /** Most accounts held at once; the least recently used idle one is dropped past it. Default 10,000 (`DEFAULT_MAX_ACCOUNTS`). */
   maxAccounts?: number;
-  /** An account unused for this long is dropped (and resolved again on next use). Default 15 minutes. */
+  /** An account unused for this long is dropped (and resolved again on next use). Default 15 minutes (`DEFAULT_ACCOUNT_IDLE_TTL_MS`). */
   accountIdleTtlMs?: number;
   /**
    * Most token requests in flight at once in this process, all accounts together; more callers queue and are

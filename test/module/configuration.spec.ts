@@ -334,7 +334,7 @@ describe('configuration through @nestjs/config', () => {
       expect(text).not.toContain(PASSWORD);
     }
     expect(inspect(options)).toContain('[redacted]');
-    expect(options.credentials.password).toBe(PASSWORD); // still usable by the module itself
+    expect(options.credentialsFor('default')?.password).toBe(PASSWORD); // still usable by the module itself
     await app.close();
   });
 });
