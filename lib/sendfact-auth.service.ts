@@ -73,6 +73,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
       wallNow: () => options.clock.wallNow(),
       ...(options.http.httpAgent === undefined ? {} : { httpAgent: options.http.httpAgent }),
       ...(options.http.httpsAgent === undefined ? {} : { httpsAgent: options.http.httpsAgent }),
+      ...(options.http.proxy === undefined ? {} : { proxy: options.http.proxy }),
     });
     this.#shared = new SharedTokenSource({
       store: options.tokenStore,
