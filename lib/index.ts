@@ -7,6 +7,7 @@ export { SendfactAuthModule } from './sendfact-auth.module.js';
 export { SendfactAuthService, type SendfactTokenCallOptions } from './sendfact-auth.service.js';
 export { SendfactHttpService, type SendfactRequestConfig } from './sendfact-http.service.js';
 export { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
+export type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';
 export {
   ResolvedSendfactAuthOptions,
   resolveSendfactAuthOptions,
