@@ -25,11 +25,11 @@ let first: Server;
 let second: Server;
 let firstUrl: string;
 let secondUrl: string;
+async function start(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 beforeAll(async () => {
-  const start = async (server: Server) => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  };
   second = createServer((_req, res) => res.end('done'));
   secondUrl = await start(second);
   first = createServer((req, res) => {
