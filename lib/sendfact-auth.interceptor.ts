@@ -81,7 +81,9 @@ export class SendfactAuthInterceptor {
   }
 
   /** Whether a request with this config goes to the Sendfact origin (and so gets the token). */
-  isSendfactRequest(config: SendfactRequestTarget): boolean {
+  isSendfactRequest(
+    config: Pick<AxiosRequestConfig, 'url' | 'baseURL' | 'allowAbsoluteUrls'>,
+  ): boolean {
     return this.#guard.isSendfactRequest(config);
   }
 

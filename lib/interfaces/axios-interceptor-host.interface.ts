@@ -11,20 +11,25 @@
 export interface AxiosInterceptorHost {
   interceptors: {
     request: {
+      /** Adds a request interceptor; returns its id. */
       use(
         onFulfilled?: ((config: any) => any) | null,
         onRejected?: ((error: any) => any) | null,
         options?: { synchronous?: boolean; runWhen?: (config: any) => boolean },
       ): number;
+      /** Removes the request interceptor with this id. */
       eject(id: number): void;
     };
     response: {
+      /** Adds a response interceptor; returns its id. */
       use(
         onFulfilled?: ((response: any) => any) | null,
         onRejected?: ((error: any) => any) | null,
       ): number;
+      /** Removes the response interceptor with this id. */
       eject(id: number): void;
     };
   };
+  /** Sends a request (used to replay one after a 401). */
   request(config: any): Promise<any>;
 }
