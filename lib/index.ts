@@ -20,6 +20,7 @@ export {
   SendfactExceptionFilter,
   type SendfactHttpAnswer,
 } from './filters/sendfact-exception.filter.js';
+export type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';
 export {
   ResolvedSendfactAuthOptions,
   resolveSendfactAuthOptions,

@@ -76,6 +76,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
       wallNow: () => options.clock.wallNow(),
       ...(options.http.httpAgent === undefined ? {} : { httpAgent: options.http.httpAgent }),
       ...(options.http.httpsAgent === undefined ? {} : { httpsAgent: options.http.httpsAgent }),
+      ...(options.http.proxy === undefined ? {} : { proxy: options.http.proxy }),
     });
     this.#limiter = new TokenRequestLimiter(options.maxConcurrentTokenRequests);
     this.#shared = new SharedTokenSource({

@@ -1,7 +1,7 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { inspect } from 'node:util';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from 'axios';
 import type { TokenGrant } from '../engine/token-engine.js';
 import {
   SendfactCredentialsError,
@@ -23,6 +23,11 @@ export interface SendfactTokenClientOptions {
   timeoutMs: number;
   httpAgent?: HttpAgent;
   httpsAgent?: HttpsAgent;
+  /**
+   * The module's `http.proxy`, so that token requests take the same way as API calls: `false` ignores the
+   * `HTTPS_PROXY`/`HTTP_PROXY` environment; absent, axios follows it (and `NO_PROXY`).
+   */
+  proxy?: AxiosProxyConfig | false;
   wallNow?: () => number;
 }
 
@@ -38,9 +43,12 @@ export class SendfactTokenClient {
   readonly #http: AxiosInstance;
   readonly #timeoutMs: number;
   readonly #wallNow: () => number;
+  /** `host[:port]/path` of the token endpoint, for error messages: never the query, the body or userinfo. */
+  readonly #target: string;
 
   constructor(options: SendfactTokenClientOptions) {
     this.#timeoutMs = options.timeoutMs;
+    this.#target = endpointName(options.baseUrl);
     this.#wallNow = options.wallNow ?? Date.now;
     // An instance of its own: the app's global interceptors must never see the password.
     this.#http = axios.create({
@@ -53,6 +61,7 @@ export class SendfactTokenClient {
       maxContentLength: MAX_BODY_BYTES,
       ...(options.httpAgent === undefined ? {} : { httpAgent: options.httpAgent }),
       ...(options.httpsAgent === undefined ? {} : { httpsAgent: options.httpsAgent }),
+      ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
     });
   }
 
@@ -91,7 +100,7 @@ export class SendfactTokenClient {
       }
       const code = (cause as { code?: unknown })?.code;
       throw new SendfactTokenRequestError(
-        `the token request failed (${typeof code === 'string' ? code : 'network error'})`,
+        `the token request failed (${typeof code === 'string' ? code : 'network error'} ${this.#target})`,
         { ...ids, retryable: true, cause },
       );
     } finally {
@@ -118,5 +127,14 @@ export class SendfactTokenClient {
 
   [inspect.custom](): string {
     return 'SendfactTokenClient {}';
+  }
+}
+
+function endpointName(baseUrl: string): string {
+  try {
+    const url = new URL(baseUrl);
+    return `${url.host}${url.pathname.replace(/\/+$/, '')}${TOKEN_PATH}`;
+  } catch {
+    return TOKEN_PATH;
   }
 }

@@ -82,7 +82,9 @@ describe('SendfactHttpService and the bearer interceptor', () => {
       [{ baseURL: base, url: '//evil.example/api/cpe/send' }, false],
       [{ baseURL: 'https://evil.example', url: '/api/cpe/send' }, false],
       [{ url: '/api/cpe/send' }, false],
-      [{ baseURL: base, url: 'https://evil.example/x', allowAbsoluteUrls: false }, true],
+      // axios (>= 1.8.2) would send this under baseURL, but older ones sent it to evil.example: no token.
+      [{ baseURL: base, url: 'https://evil.example/x', allowAbsoluteUrls: false }, false],
+      [{ baseURL: base, url: `${base}/api/cpe/send`, allowAbsoluteUrls: false }, true],
     ];
     for (const [config, expected] of cases)
       expect([config, interceptor.isSendfactRequest(config)]).toEqual([config, expected]);
