@@ -5,7 +5,7 @@ import type {
   AxiosResponse,
   InternalAxiosRequestConfig,
 } from 'axios';
-import { SendfactOriginGuard, type SendfactRequestTarget } from './http/sendfact-origin.guard.js';
+import { SendfactOriginGuard } from './http/sendfact-origin.guard.js';
 import { isReplayable, scrubToken } from './http/token-scrubber.js';
 import type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';
 import { SendfactAuthService } from './sendfact-auth.service.js';
