@@ -257,7 +257,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
-describe(`the packed package, in a fresh project on Nest ${nest}`, () => {
+// Each test runs Node or tsc in a child process (their own time-outs bound them): on a loaded machine that
+// takes longer than the default 20 s, and no test here asserts a duration.
+describe(`the packed package, in a fresh project on Nest ${nest}`, { timeout: 120_000 }, () => {
   it('ships only dist/ (an ESM and a CommonJS build), the READMEs, LICENSE and package.json', () => {
     expect(files).toContain('package.json');
     for (const build of ['esm', 'cjs'])

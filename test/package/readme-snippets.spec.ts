@@ -81,52 +81,56 @@ describe('the TypeScript in README.md and README.es.md', () => {
     expect(all.filter((s) => !/^import /m.test(s.code)).map((s) => s.file)).toEqual([]);
   });
 
-  it.each(SETUPS)('type-checks against the built package under $name', (setup) => {
-    const dir = join(work, setup.module + ('type' in setup ? '-esm' : '-cjs'));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'package.json'),
-      JSON.stringify({
-        name: 'app',
-        private: true,
-        ...('type' in setup ? { type: setup.type } : {}),
-      }),
-    );
-    for (const [file, code] of Object.entries(APP_FILES)) writeFileSync(join(dir, file), code);
-    for (const { file, code } of all) writeFileSync(join(dir, file), code + '\n');
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: setup.module,
-          ...(setup.module === 'commonjs' ? { moduleResolution: 'node10' } : {}),
-          target: 'ES2022',
-          strict: true,
-          esModuleInterop: true,
-          isolatedModules: true,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          skipLibCheck: true,
-          noEmit: true,
-          types: ['node'],
-        },
-        include: ['*.ts'],
-      }),
-    );
-    let output = '';
-    try {
-      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
-        cwd: dir,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-      });
-    } catch (error) {
-      output = String((error as { stdout?: unknown }).stdout);
-    }
-    // Errors name the README and the line the block starts on, e.g. README-line-61.ts(3,10).
-    expect(output).toBe('');
-  });
+  it.each(SETUPS)(
+    'type-checks against the built package under $name',
+    (setup) => {
+      const dir = join(work, setup.module + ('type' in setup ? '-esm' : '-cjs'));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({
+          name: 'app',
+          private: true,
+          ...('type' in setup ? { type: setup.type } : {}),
+        }),
+      );
+      for (const [file, code] of Object.entries(APP_FILES)) writeFileSync(join(dir, file), code);
+      for (const { file, code } of all) writeFileSync(join(dir, file), code + '\n');
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: setup.module,
+            ...(setup.module === 'commonjs' ? { moduleResolution: 'node10' } : {}),
+            target: 'ES2022',
+            strict: true,
+            esModuleInterop: true,
+            isolatedModules: true,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+            skipLibCheck: true,
+            noEmit: true,
+            types: ['node'],
+          },
+          include: ['*.ts'],
+        }),
+      );
+      let output = '';
+      try {
+        execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+          cwd: dir,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 120_000,
+        });
+      } catch (error) {
+        output = String((error as { stdout?: unknown }).stdout);
+      }
+      // Errors name the README and the line the block starts on, e.g. README-line-61.ts(3,10).
+      expect(output).toBe('');
+    },
+    120_000,
+  ); // tsc in a child process, bounded by its own time-out; no duration is asserted
 });
 
 describe('the install lines of README.md and README.es.md', () => {
