@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
 
@@ -19,6 +19,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.spec.ts'],
+    // Jest apps of their own, run by .ci/cjs-jest-app.
+    exclude: [...configDefaults.exclude, 'test/consumers/**'],
     environment: 'node',
     setupFiles: ['reflect-metadata'],
     globalSetup: ['test/global-setup.ts'],

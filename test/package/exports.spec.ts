@@ -6,13 +6,21 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-/** The public entry points: subpath, built file, and the source it is built from. */
+/** The public entry points: subpath, built file (under dist/esm and dist/cjs), and its source. */
 const ENTRIES = [
-  { subpath: '.', dist: 'dist/index', source: 'lib/index.ts' },
-  { subpath: './testing', dist: 'dist/testing/index', source: 'lib/testing/index.ts' },
-  { subpath: './redis', dist: 'dist/redis/index', source: 'lib/redis/index.ts' },
-  { subpath: './health', dist: 'dist/health/index', source: 'lib/health/index.ts' },
+  { subpath: '.', dist: 'index', source: 'lib/index.ts' },
+  { subpath: './testing', dist: 'testing/index', source: 'lib/testing/index.ts' },
+  { subpath: './redis', dist: 'redis/index', source: 'lib/redis/index.ts' },
+  { subpath: './health', dist: 'health/index', source: 'lib/health/index.ts' },
 ];
+const esm = (dist: string) => ({
+  types: `./dist/esm/${dist}.d.ts`,
+  default: `./dist/esm/${dist}.js`,
+});
+const cjs = (dist: string) => ({
+  types: `./dist/cjs/${dist}.d.ts`,
+  default: `./dist/cjs/${dist}.js`,
+});
 
 /** Packages users bring themselves: a copy of our own would break Nest's DI and `instanceof`. */
 const PEERS = [
@@ -33,23 +41,49 @@ describe('package.json', () => {
   it('exports exactly the main entry, ./testing, ./redis, ./health and ./package.json', () => {
     expect(Object.keys(pkg.exports)).toEqual([...ENTRIES.map((e) => e.subpath), './package.json']);
     for (const { subpath, dist } of ENTRIES) {
-      // types first: TypeScript takes the first condition that matches.
-      expect(pkg.exports[subpath]).toEqual({ types: `./${dist}.d.ts`, default: `./${dist}.js` });
+      // Node >= 20.19 knows `module-sync` and takes the ESM build for import and require() alike: one copy
+      // of the classes per process. Resolvers that do not (jest, TypeScript, bundlers) take `require` to
+      // the CommonJS build, `import` to the ESM one. In each, types first: TypeScript takes the first
+      // condition that matches.
+      expect(pkg.exports[subpath]).toEqual({
+        'module-sync': esm(dist),
+        import: esm(dist),
+        require: cjs(dist),
+      });
+      expect(Object.keys(pkg.exports[subpath])).toEqual(['module-sync', 'import', 'require']);
     }
     expect(pkg.exports['./package.json']).toBe('./package.json');
-    expect(pkg.main).toBe('./dist/index.js');
-    expect(pkg.types).toBe('./dist/index.d.ts');
+    // For tools that read no exports (TypeScript's node10 resolution, old bundlers): the CommonJS build.
+    expect(pkg.main).toBe('./dist/cjs/index.js');
+    expect(pkg.types).toBe('./dist/cjs/index.d.ts');
     expect(pkg.type).toBe('module');
   });
 
+  it('marks dist/cjs as CommonJS, so Node and TypeScript read its .js and .d.ts files as such', () => {
+    expect(JSON.parse(readFileSync(join(root, 'dist/cjs/package.json'), 'utf8'))).toEqual({
+      type: 'commonjs',
+    });
+  });
+
+  it('builds itself when installed from git (prepare), with the build script', () => {
+    expect(pkg.scripts.prepare).toBe('npm run build');
+    expect(pkg.scripts.build).toContain('tsconfig.build.json');
+    expect(pkg.scripts.build).toContain('tsconfig.build.cjs.json');
+  });
+
   it('points every export, and the typesVersions of TypeScript without exports support, at built files', () => {
-    const files = ENTRIES.flatMap(({ dist, source }) => [source, `${dist}.js`, `${dist}.d.ts`]);
+    const files = ENTRIES.flatMap(({ dist, source }) =>
+      ['esm', 'cjs']
+        .flatMap((build) => [`dist/${build}/${dist}.js`, `dist/${build}/${dist}.d.ts`])
+        .concat(source),
+    );
     expect(files.filter((file) => !existsSync(join(root, file)))).toEqual([]);
-    // One typesVersions entry per subpath, to the same .d.ts as its exports entry.
+    // One typesVersions entry per subpath, to the same .d.ts as its `require` entry: TypeScript without
+    // exports support (node10) resolves as require() does.
     const subpaths = ENTRIES.filter((e) => e.subpath !== '.');
     expect(pkg.typesVersions).toEqual({
       '*': Object.fromEntries(
-        subpaths.map(({ subpath, dist }) => [subpath.slice(2), [`./${dist}.d.ts`]]),
+        subpaths.map(({ subpath, dist }) => [subpath.slice(2), [`./dist/cjs/${dist}.d.ts`]]),
       ),
     });
   });

@@ -60,6 +60,12 @@ await app.close();
 await standIn.close();
 `;
 
+const CJS_CONSUMER = `(async () => {${consumer(`require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { SendfactAuthError, SendfactAuthModule, SendfactAuthService, SendfactCredentialsError, SendfactHttpService } = require('nestjs-sendfact-auth');
+const { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } = require('nestjs-sendfact-auth/testing');`)}})();`;
+
 /** The same, as a user's TypeScript: decorators, and a service that gets SendfactHttpService by its type. */
 const TS_CONSUMER = `import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -176,8 +182,8 @@ await standIn.close();
 `;
 
 /** Runs a consumer script with Node and returns the JSON line it prints last. */
-function run(script: string, cwd = work): unknown {
-  const out = execFileSync(process.execPath, ['--no-warnings', script], {
+function run(script: string, cwd = work, flags: string[] = []): unknown {
+  const out = execFileSync(process.execPath, ['--no-warnings', ...flags, script], {
     cwd,
     encoding: 'utf8',
     timeout: 60_000,
@@ -223,7 +229,10 @@ function compileCommonJs(name: string, source: string): string {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'sendfact-consumer-'));
-  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root)) as {
+  // global-setup has built dist/: no `prepare` (a second build under the running tests).
+  const [packed] = JSON.parse(
+    npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root),
+  ) as {
     filename: string;
     files: { path: string }[];
   }[];
@@ -246,19 +255,22 @@ beforeAll(() => {
   );
 }, 300_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
-describe(`the packed package, in a fresh project on Nest ${nest}`, () => {
-  it('ships only dist/, the READMEs, LICENSE and package.json', () => {
+// Each test runs Node or tsc in a child process (their own time-outs bound them): on a loaded machine that
+// takes longer than the default 20 s, and no test here asserts a duration.
+describe(`the packed package, in a fresh project on Nest ${nest}`, { timeout: 120_000 }, () => {
+  it('ships only dist/ (an ESM and a CommonJS build), the READMEs, LICENSE and package.json', () => {
     expect(files).toContain('package.json');
-    expect(files).toContain('dist/index.js');
-    expect(files).toContain('dist/index.d.ts');
-    expect(files).toContain('dist/testing/index.js');
-    expect(files).toContain('dist/health/index.js');
-    expect(files).toContain('dist/redis/index.js');
+    for (const build of ['esm', 'cjs'])
+      for (const entry of ['index', 'testing/index', 'health/index', 'redis/index'])
+        expect(files).toEqual(
+          expect.arrayContaining([`dist/${build}/${entry}.js`, `dist/${build}/${entry}.d.ts`]),
+        );
+    expect(files).toContain('dist/cjs/package.json');
     for (const file of files) {
       expect(file).toMatch(
-        /^(dist\/.+\.(js|js\.map|d\.ts)|README(\.es)?\.md|LICENSE|package\.json)$/,
+        /^(dist\/(esm|cjs)\/.+\.(js|js\.map|d\.ts)|dist\/cjs\/package\.json|README(\.es)?\.md|LICENSE|package\.json)$/,
       );
     }
   });
@@ -302,19 +314,63 @@ import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-
   });
 
   it(`works through require() in CommonJS (Nest ${nest}; Node 20.19+ loads ESM without top-level await)`, () => {
-    writeFileSync(
-      join(work, 'cjs.cjs'),
-      `(async () => {${consumer(`require('reflect-metadata');
-const { Module } = require('@nestjs/common');
-const { NestFactory } = require('@nestjs/core');
-const { SendfactAuthError, SendfactAuthModule, SendfactAuthService, SendfactCredentialsError, SendfactHttpService } = require('nestjs-sendfact-auth');
-const { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } = require('nestjs-sendfact-auth/testing');`)}})();`,
-    );
+    writeFileSync(join(work, 'cjs.cjs'), CJS_CONSUMER);
     expect(run('cjs.cjs')).toEqual(RESULT);
   });
 
   it(`works in a CommonJS TypeScript project (module: commonjs), compiled to require() (Nest ${nest})`, () => {
     expect(run(compileCommonJs('app', TS_CONSUMER))).toEqual(RESULT);
+  });
+
+  it('gives one Node process one copy of the classes, loaded by import and by require() alike', () => {
+    // The dual-package hazard: two copies would be two SendfactHttpService classes, and Nest's DI would
+    // not find one under the other's token. Node >= 20.19 takes `module-sync`: the ESM build both ways.
+    writeFileSync(
+      join(work, 'identity.cjs'),
+      `const names = ['nestjs-sendfact-auth', 'nestjs-sendfact-auth/testing'];
+(async () => {
+  const same = [];
+  for (const name of names) {
+    const required = require(name);
+    const imported = await import(name);
+    const keys = Object.keys(required);
+    same.push(keys.length > 0 && keys.every((key) => required[key] === imported[key]));
+  }
+  console.log(JSON.stringify({ same, resolved: require.resolve('nestjs-sendfact-auth').replace(/\\\\/g, '/').replace(/.*node_modules\\//, '') }));
+})();`,
+    );
+    expect(run('identity.cjs')).toEqual({
+      same: [true, true],
+      resolved: 'nestjs-sendfact-auth/dist/esm/index.js',
+    });
+  });
+
+  it('resolves require() to the CommonJS build where module-sync is not known (Node without require(esm), jest)', () => {
+    writeFileSync(
+      join(work, 'resolve.cjs'),
+      `console.log(JSON.stringify(['', '/testing', '/redis', '/health'].map((sub) =>
+  require.resolve('nestjs-sendfact-auth' + sub).replace(/\\\\/g, '/').replace(/.*node_modules\\//, ''))));`,
+    );
+    expect(run('resolve.cjs', work, ['--no-experimental-require-module'])).toEqual([
+      'nestjs-sendfact-auth/dist/cjs/index.js',
+      'nestjs-sendfact-auth/dist/cjs/testing/index.js',
+      'nestjs-sendfact-auth/dist/cjs/redis/index.js',
+      'nestjs-sendfact-auth/dist/cjs/health/index.js',
+    ]);
+  });
+
+  it(`runs as CommonJS with require(esm) off (Nest ${nest}: ${nest === 11 ? 'works' : 'Nest 12 itself is ESM-only, so it cannot'})`, () => {
+    writeFileSync(join(work, 'cjs-only.cjs'), CJS_CONSUMER);
+    let outcome: unknown;
+    try {
+      outcome = run('cjs-only.cjs', work, ['--no-experimental-require-module']);
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr);
+      outcome = /ERR_REQUIRE_ESM[\s\S]*node_modules\/@nestjs\//.test(stderr)
+        ? 'ERR_REQUIRE_ESM: @nestjs'
+        : stderr;
+    }
+    expect(outcome).toEqual(nest === 11 ? RESULT : 'ERR_REQUIRE_ESM: @nestjs');
   });
 
   it('does not load the testing kit, the health check or terminus from the main entry', () => {
@@ -324,16 +380,20 @@ const { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } = require('nestjs-sendf
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      for (const [, spec] of source.matchAll(/(?:from|import)\s*['"]([^'"]+)['"]/g)) {
+      for (const [, spec] of source.matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)) {
         if (spec!.startsWith('.')) visit(resolve(dirname(file), spec!));
         else bare.add(spec!);
       }
     };
-    visit(join(work, 'node_modules/nestjs-sendfact-auth/dist/index.js'));
-    expect(seen.size).toBeGreaterThan(5);
-    expect([...seen].filter((f) => /\/(testing|health)\//.test(f))).toEqual([]);
-    expect(bare).toContain('@nestjs/common');
-    expect([...bare].filter((b) => b.startsWith('@nestjs/terminus'))).toEqual([]);
+    for (const build of ['esm', 'cjs']) {
+      seen.clear();
+      bare.clear();
+      visit(join(work, `node_modules/nestjs-sendfact-auth/dist/${build}/index.js`));
+      expect(seen.size).toBeGreaterThan(5);
+      expect([...seen].filter((f) => /\/(testing|health)\//.test(f))).toEqual([]);
+      expect(bare).toContain('@nestjs/common');
+      expect([...bare].filter((b) => b.startsWith('@nestjs/terminus'))).toEqual([]);
+    }
   });
 
   describe('with @nestjs/terminus installed, the health subpath', () => {
