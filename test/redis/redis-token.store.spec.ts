@@ -1,12 +1,18 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { type LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { SendfactAuthModule, SendfactAuthService, SendfactHttpService } from 'nestjs-sendfact-auth';
+import {
+  SendfactAuthModule,
+  SendfactAuthService,
+  SendfactConfigError,
+  SendfactHttpService,
+} from 'nestjs-sendfact-auth';
 import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deriveTokenKey } from '../../lib/store/token-key.derivation.js';
 import { RedisServer } from '../support/redis-server.mjs';
 
 const LOGIN = { username: 'USER20515809822', password: 'redis-spec-Pw!' };
@@ -37,6 +43,8 @@ afterEach(async () => {
   await admin.flushall().catch(() => undefined);
 });
 
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
 class Lines implements LoggerService {
   readonly lines: string[] = [];
   log = (m: unknown) => this.lines.push(`log ${String(m)}`);
@@ -45,10 +53,13 @@ class Lines implements LoggerService {
 }
 
 /** One "replica": its own Nest app and its own Redis connection, sharing Redis with the others. */
-async function replica(options: { keyPrefix?: string; refreshAheadRatio?: number } = {}) {
+async function replica(
+  options: { keyPrefix?: string; refreshAheadRatio?: number; keySecret?: string } = {},
+) {
   const store = new RedisTokenStore({
     url: redis.url,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+    ...(options.keySecret ? { keySecret: options.keySecret } : {}),
   });
   const logger = new Lines();
   @Module({
@@ -119,16 +130,73 @@ describe('RedisTokenStore', () => {
     expect(await a.acquireLease('k', 5_000)).toBeDefined();
   });
 
-  it('keys tokens by prefix, base URL and a hash of the username: never the username or the password', async () => {
+  it('keys tokens by prefix and a derived key in one hash tag: no username, password or unkeyed hash of them', async () => {
     const { auth } = await replica({ keyPrefix: 'myapp:sendfact:' });
     await auth.getAccessToken();
     const keys = await admin.keys('*');
-    expect(keys).toEqual([
-      expect.stringMatching(new RegExp(`^myapp:sendfact:${standIn.url}:[0-9a-f]{32}$`)),
-    ]);
-    expect(keys.join()).not.toContain(LOGIN.username);
+    expect(keys).toEqual([expect.stringMatching(/^myapp:sendfact:\{[0-9a-f]{64}\}$/)]);
+    const unkeyed = [
+      LOGIN.username,
+      LOGIN.username.slice(4), // the RUC
+      LOGIN.password,
+      standIn.url,
+      sha(LOGIN.username).slice(0, 32), // the old key
+      sha(LOGIN.username),
+      sha(LOGIN.username + LOGIN.password),
+      sha(`${LOGIN.username}:${LOGIN.password}`),
+      sha(JSON.stringify([standIn.url, LOGIN.username, LOGIN.password])),
+    ];
+    for (const text of unkeyed) expect(keys[0]).not.toContain(text);
+    expect(keys[0]).toBe(`myapp:sendfact:{${await deriveTokenKey('scrypt', standIn.url, LOGIN)}}`);
     const values = await Promise.all(keys.map((k) => admin.get(k)));
     expect(values.join()).not.toContain(LOGIN.password);
+  });
+
+  it('keys tokens by HMAC under keySecret when one is given: another secret gives another key', async () => {
+    const secret = 'a-secret-of-32-bytes-for-the-key';
+    const { auth } = await replica({ keySecret: secret });
+    await auth.getAccessToken();
+    const keys = await admin.keys('*');
+    const hmac = createHmac('sha256', secret)
+      .update(JSON.stringify([standIn.url, LOGIN.username, LOGIN.password]))
+      .digest('hex');
+    expect(keys).toEqual([`sendfact:token:{${hmac}}`]);
+    expect(keys[0]).not.toContain(await deriveTokenKey('scrypt', standIn.url, LOGIN));
+    expect(() => new RedisTokenStore({ url: redis.url, keySecret: 'short' })).toThrow(
+      SendfactConfigError,
+    );
+  });
+
+  it('takes a value it cannot read as a miss and deletes it, compared on the raw value', async () => {
+    const store = new RedisTokenStore({ url: redis.url });
+    closers.push(() => store.close());
+    for (const raw of ['1234567', 'abc def', ' 120000 a.b.c', '0 a.b.c', '120000 ']) {
+      await admin.set('sendfact:token:{k}', raw, 'PX', 60_000);
+      expect(await store.get('k')).toBeUndefined();
+      expect(await admin.exists('sendfact:token:{k}')).toBe(0);
+    }
+  });
+
+  it('never adopts a stored token a token response could not be (200 KB, a lifetime of years): a miss, deleted', async () => {
+    const { auth } = await replica();
+    const good = await auth.getAccessToken();
+    const [key] = await admin.keys('*');
+    const bad = [
+      `${10 ** 12} ${'e'.repeat(200_000)}`, // 200 KB and 31 years
+      `${10 ** 12} ${good}`, // a real token with a lifetime of 31 years
+      `120000 bad\ttoken`, // not a header value
+    ];
+    for (const value of bad) {
+      await admin.set(key!, value, 'PX', 600_000);
+      auth.invalidateAccessToken();
+      const token = await auth.getAccessToken();
+      expect(token).toMatch(/^ey/);
+      expect(token.length).toBeLessThan(16_384);
+      // The bad value is gone: the key now holds the token just fetched, until its margin.
+      expect(await admin.get(key!)).toBe(`120000 ${token}`);
+      expect(await admin.pttl(key!)).toBeLessThanOrEqual(108_000);
+    }
+    expect(standIn.stats.tokenRequests).toBe(1 + bad.length);
   });
 });
 
@@ -168,8 +236,8 @@ describe('replicas sharing Redis', () => {
   it('takes over from a lease holder that died, as soon as its lease lapses', async () => {
     const { auth } = await replica();
     // A replica that took the lease and died before sharing a token.
-    const user = createHash('sha256').update(LOGIN.username).digest('hex').slice(0, 32);
-    await admin.set(`sendfact:token:${standIn.url}:${user}:lease`, 'dead-holder', 'PX', 300);
+    const key = await deriveTokenKey('scrypt', standIn.url, LOGIN);
+    await admin.set(`sendfact:token:{${key}}:lease`, 'dead-holder', 'PX', 300);
     const started = Date.now();
     expect(await auth.getAccessToken()).toMatch(/^ey/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250); // it waited for the lease, then took over
