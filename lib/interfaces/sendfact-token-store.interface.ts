@@ -22,7 +22,7 @@ export interface SendfactTokenStore {
    * How the module derives this store's keys. `'process-local'`: HMAC-SHA256 under a random key made at
    * process start, only for stores nobody outside the process can list (keys differ between processes).
    * `{ hmacSecret }`: HMAC-SHA256 under a secret every replica is given (keep it out of the store). `'scrypt'`
-   * (the default, for a shared store without a secret): scrypt N=2^15, r=8, p=1, once per account and process.
+   * (the default, for a shared store without a secret): scrypt N=2^14, r=8, p=1, once per account and process.
    */
   readonly keyDerivation?: 'process-local' | 'scrypt' | { hmacSecret: string | Uint8Array };
   /** The token under `key`, if the store still holds it. */

@@ -30,7 +30,8 @@ export interface RedisTokenStoreOptions {
   /**
    * A secret (at least 16 bytes) that every replica is given and Redis never sees: keys are then
    * HMAC-SHA256 under it, cheap to derive and worthless to guess from without it. Without it, keys are
-   * scrypt-derived (about 0.1 s once per account and process). Keep it where the Sendfact passwords are.
+   * scrypt-derived (N=2^14, r=8: some 50 ms of CPU once per account and process; with thousands of
+   * tenants prefer a secret). Keep it where the Sendfact passwords are.
    */
   keySecret?: string | Uint8Array;
 }

@@ -54,9 +54,9 @@ function source(store: SendfactTokenStore, clock: FakeClock) {
 
 /** Runs `fetch` while moving the fake clock until it settles. */
 async function settle<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
-  let done = false;
-  void work.finally(() => (done = true)).catch(() => undefined);
-  for (let i = 0; i < 100 && !done; i++) await clock.advance(1_000);
+  const state = { done: false };
+  void work.finally(() => (state.done = true)).catch(() => undefined);
+  for (let i = 0; i < 100 && !state.done; i++) await clock.advance(1_000);
   return work;
 }
 
