@@ -99,7 +99,11 @@ export class RedisTokenStore implements SendfactTokenStore {
     return this.#keySecret === undefined ? 'scrypt' : { hmacSecret: this.#keySecret };
   }
 
-  async get(key: string): Promise<StoredToken | undefined> {
+  get(key: string): Promise<StoredToken | undefined> {
+    return this.#explained(this.#get(key));
+  }
+
+  async #get(key: string): Promise<StoredToken | undefined> {
     await this.#connected();
     const k = this.#tokenKey(key);
     const replies = (await this.#client.multi().get(k).pttl(k).exec()) ?? [];
@@ -122,29 +126,33 @@ export class RedisTokenStore implements SendfactTokenStore {
   ): Promise<void> {
     if (ttlMs <= 0) return;
     await this.#connected();
-    await this.#client.set(
-      this.#tokenKey(key),
-      `${Math.round(token.lifetimeMs)} ${token.accessToken}`,
-      'PX',
-      Math.ceil(ttlMs),
+    await this.#explained(
+      this.#client.set(
+        this.#tokenKey(key),
+        `${Math.round(token.lifetimeMs)} ${token.accessToken}`,
+        'PX',
+        Math.ceil(ttlMs),
+      ),
     );
   }
 
   async deleteIfCurrent(key: string, accessToken: string): Promise<void> {
     await this.#connected();
-    await this.#client.eval(DELETE_IF_TOKEN, 1, this.#tokenKey(key), accessToken);
+    await this.#explained(this.#client.eval(DELETE_IF_TOKEN, 1, this.#tokenKey(key), accessToken));
   }
 
   async acquireLease(key: string, ttlMs: number): Promise<string | undefined> {
     await this.#connected();
     const id = randomUUID();
-    const ok = await this.#client.set(this.#leaseKey(key), id, 'PX', Math.ceil(ttlMs), 'NX');
+    const ok = await this.#explained(
+      this.#client.set(this.#leaseKey(key), id, 'PX', Math.ceil(ttlMs), 'NX'),
+    );
     return ok === 'OK' ? id : undefined;
   }
 
   async releaseLease(key: string, leaseId: string): Promise<void> {
     await this.#connected();
-    await this.#client.eval(DELETE_IF_EQUAL, 1, this.#leaseKey(key), leaseId);
+    await this.#explained(this.#client.eval(DELETE_IF_EQUAL, 1, this.#leaseKey(key), leaseId));
   }
 
   /** Resolves once the first connection is up (at once if it is). */
@@ -169,6 +177,27 @@ export class RedisTokenStore implements SendfactTokenStore {
 
   #leaseKey(key: string): string {
     return `${this.#prefix}{${key}}:lease`;
+  }
+
+  /**
+   * An ACL refusal says what to fix: the module logs the store's failure once, and "NOPERM" alone does not
+   * tell a key prefix from a missing command. Redis's own words (a key or command name, never a value) follow.
+   */
+  async #explained<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (error) {
+      // A refused command inside MULTI shows as EXECABORT, with the refusal among its previous errors.
+      const errors = [error, ...((error as { previousErrors?: unknown[] })?.previousErrors ?? [])];
+      const message = errors
+        .map((e) => (e instanceof Error ? e.message : String(e)))
+        .find((m) => m.includes('NOPERM'));
+      if (message === undefined) throw error;
+      throw new Error(
+        `the Redis ACL refuses the token store (NOPERM): its user needs the keys ~${this.#prefix}* and the ` +
+          `commands get set pttl del eval multi exec (${message})`,
+      );
+    }
   }
 
   /** Waits for the first connection; once it has been up, a lost connection fails at once (no queueing). */
