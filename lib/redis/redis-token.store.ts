@@ -196,6 +196,7 @@ export class RedisTokenStore implements SendfactTokenStore {
       throw new Error(
         `the Redis ACL refuses the token store (NOPERM): its user needs the keys ~${this.#prefix}* and the ` +
           `commands get set pttl del eval multi exec (${message})`,
+        { cause: error },
       );
     }
   }

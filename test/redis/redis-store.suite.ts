@@ -18,6 +18,8 @@ import type { RedisServer } from '../support/redis-server.mjs';
 const LOGIN = { username: 'USER20515809822', password: 'redis-spec-Pw!' };
 const STATUS = '/api/cpe/20515809822-01-F001-1/status';
 
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /** How a suite reaches its server: how to start it, and what the store needs beyond its URL (user, TLS). */
 export interface RedisStoreSetup {
   start: () => Promise<RedisServer>;
@@ -55,8 +57,6 @@ export function redisStoreSuite(setup: RedisStoreSetup): void {
     if (admin.status !== 'ready') await admin.connect().catch(() => undefined);
     await admin.flushall().catch(() => undefined);
   });
-
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
   class Lines implements LoggerService {
     readonly lines: string[] = [];
