@@ -67,6 +67,8 @@ export class RedisTokenStore implements SendfactTokenStore {
   readonly #keySecret: string | Uint8Array | undefined;
   #firstReady: Promise<void> | undefined;
   #wasReady = false;
+  /** Why the connection has not come up yet (the last error while not ready). */
+  #connectError: Error | undefined;
 
   constructor(options: RedisTokenStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'sendfact:token:';
@@ -91,6 +93,10 @@ export class RedisTokenStore implements SendfactTokenStore {
     this.#wasReady = this.#client.status === 'ready';
     this.#client.on('ready', () => {
       this.#wasReady = true;
+      this.#connectError = undefined;
+    });
+    this.#client.on('error', (error: Error) => {
+      if (this.#client.status !== 'ready') this.#connectError = error;
     });
   }
 
@@ -155,9 +161,25 @@ export class RedisTokenStore implements SendfactTokenStore {
     await this.#explained(this.#client.eval(DELETE_IF_EQUAL, 1, this.#leaseKey(key), leaseId));
   }
 
-  /** Resolves once the first connection is up (at once if it is). */
-  ready(): Promise<void> {
-    return this.#connected();
+  /**
+   * Resolves once the first connection is up (at once if it is), or once it has failed for a reason that
+   * waiting will not cure (a refused TLS certificate, a refused password): the first store call then reports
+   * that reason, in the module's one warning.
+   */
+  async ready(): Promise<void> {
+    if (this.#client.status === 'ready' || isPermanent(this.#connectError)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#client.off('ready', done);
+        this.#client.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        if (isPermanent(error)) done();
+      };
+      this.#client.on('ready', done);
+      this.#client.on('error', onError);
+    });
   }
 
   async close(): Promise<void> {
@@ -205,11 +227,32 @@ export class RedisTokenStore implements SendfactTokenStore {
   async #connected(): Promise<void> {
     if (this.#client.status === 'ready') return;
     if (this.#wasReady) throw new Error(`the Redis connection is ${this.#client.status}`);
+    // Not up yet and the last attempt failed: say why at once rather than wait out the call's bound.
+    if (this.#connectError !== undefined) throw connectionError(this.#connectError);
     this.#firstReady ??= new Promise<void>((resolve) =>
       this.#client.once('ready', () => resolve()),
     );
     await this.#firstReady;
   }
+}
+
+/** A connection error that retrying will not cure: the certificate or the credentials were refused. */
+function isPermanent(error: Error | undefined): boolean {
+  if (error === undefined) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_|TLS|SSL/.test(code)) ||
+    /WRONGPASS|NOAUTH|certificate/i.test(error.message)
+  );
+}
+
+/** What failed, in words that name the cause (a TLS code, Redis's refusal), never a credential. */
+function connectionError(error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  const tls = isPermanent(error) && typeof code === 'string' && code !== 'ECONNREFUSED';
+  return new Error(`cannot connect to Redis${tls ? ` (TLS: ${code})` : ''}: ${error.message}`, {
+    cause: error,
+  });
 }
 
 function openClient(options: RedisTokenStoreOptions): Redis | Cluster {
