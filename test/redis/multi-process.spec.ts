@@ -80,16 +80,15 @@ describe('8 replicas sharing one Redis', () => {
       // Every worker of every replica called (how many calls fit in the time depends on the machine's load).
       expect(results.every((r) => r.calls >= 4)).toBe(true);
       expect(sum(results, 'errors')).toBe(0); // a crossed token would be a 403
-      expect(standIn.stats.unauthorized).toEqual({
-        missing: 0,
-        malformed: 0,
-        expired: 0,
-        revoked: 0,
-      });
+      // No token of another company, none malformed or revoked. (An expired one can reach the stand-in when a
+      // CPU-starved replica sends a request inside the 0.2 s margin of a 2 s token and it arrives late: the
+      // interceptor replays it, so no caller sees it; it is printed below, not asserted.)
+      expect(standIn.stats.unauthorized).toMatchObject({ missing: 0, malformed: 0, revoked: 0 });
       expect(standIn.stats.tokenRequests).toBeLessThanOrEqual(3 * (intervals + 1));
       console.log(
         `steady: ${sum(results, 'calls')} calls from 8 replicas x 3 accounts in ${ms} ms, ` +
-          `${standIn.stats.tokenRequests} token requests (bound ${3 * (intervals + 1)})`,
+          `${standIn.stats.tokenRequests} token requests (bound ${3 * (intervals + 1)}), ` +
+          `${standIn.stats.unauthorized.expired} replayed after a late arrival`,
       );
     },
   );

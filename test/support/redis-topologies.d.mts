@@ -1,5 +1,9 @@
 import type { RedisServer } from './redis-server.mjs';
-export declare function until(check: () => Promise<boolean>, what: string, attempts?: number): Promise<void>;
+export declare function until(
+  check: () => Promise<boolean>,
+  what: string,
+  attempts?: number,
+): Promise<void>;
 export declare class RedisClusterUnderTest {
   readonly nodes: RedisServer[];
   readonly startupNodes: { host: string; port: number }[];
