@@ -149,9 +149,20 @@ export class RedisSentinelUnderTest {
   /** One master, one replica of it, one sentinel watching them (quorum 1). */
   static async start() {
     const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-'));
-    const master = await RedisServer.start({ args: ['--replica-announce-ip', '127.0.0.1'] });
+    // --dir: a full resync writes an RDB file, which belongs in the test's directory.
+    const master = await RedisServer.start({
+      args: ['--replica-announce-ip', '127.0.0.1', '--dir', dir],
+    });
     const replica = await RedisServer.start({
-      args: ['--replicaof', '127.0.0.1', String(master.port), '--replica-announce-ip', '127.0.0.1'],
+      args: [
+        '--replicaof',
+        '127.0.0.1',
+        String(master.port),
+        '--replica-announce-ip',
+        '127.0.0.1',
+        '--dir',
+        dir,
+      ],
     });
     const sentinelPort = await freePort();
     const self = new RedisSentinelUnderTest(master, replica, sentinelPort, dir);
