@@ -38,8 +38,8 @@ export interface SendfactTokenCallOptions {
 /** How an account gets its tokens: its credentials (cached once resolved) and its fetcher. */
 interface AccountSource {
   fetch: TokenFetcher;
-  /** The username once known, to drop a rejected token from the shared store. */
-  username(): string | undefined;
+  /** The credentials once known, to drop a rejected token from the shared store (its key needs them). */
+  credentials(): SendfactCredentials | undefined;
 }
 
 /**
@@ -139,9 +139,9 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   invalidateAccessToken(options: { accountId?: string; token?: string } = {}): boolean {
     const engine = this.#tryEngine(options.accountId);
     if (!(engine instanceof TokenEngine) || !engine.invalidate(options.token)) return false;
-    const username = this.#sources.get(engine)?.username();
-    if (options.token !== undefined && username !== undefined) {
-      void this.#shared.invalidate(username, options.token);
+    const credentials = this.#sources.get(engine)?.credentials();
+    if (options.token !== undefined && credentials !== undefined) {
+      void this.#shared.invalidate(credentials, options.token);
     }
     return true;
   }
@@ -290,7 +290,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
 
   #sourceFor(accountId: string): AccountSource {
     if (accountId === this.#options.defaultAccountId && this.#options.tokenFetcher !== undefined) {
-      return { fetch: this.#options.tokenFetcher, username: () => undefined };
+      return { fetch: this.#options.tokenFetcher, credentials: () => undefined };
     }
     let credentials: SendfactCredentials | undefined;
     const resolve = async (): Promise<SendfactCredentials> => {
@@ -311,8 +311,8 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
       }
     };
     return {
-      fetch: this.#shared.fetcher(async () => (await resolve()).username, direct),
-      username: () => credentials?.username,
+      fetch: this.#shared.fetcher(resolve, direct),
+      credentials: () => credentials,
     };
   }
 

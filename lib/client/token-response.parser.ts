@@ -105,3 +105,22 @@ function describeBody(body: string): string {
   if (/^\s*</.test(body)) return `looks like HTML or XML, ${body.length} characters`;
   return `${body.length} characters`;
 }
+
+/** Sendfact's tokens live 120 s: a lifetime over a day is not one of its answers. */
+const MAX_STORED_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why a token read back from a token store could not be one that came from the token endpoint (the checks
+ * of a token response: header-safe characters, at most 16 KB, a lifetime above zero and at most a day), or
+ * `undefined` when it could.
+ */
+export function storedTokenProblem(accessToken: unknown, lifetimeMs: unknown): string | undefined {
+  if (typeof accessToken !== 'string' || accessToken.length === 0) return 'no token';
+  if (accessToken.length > MAX_TOKEN_LENGTH)
+    return `a token longer than ${MAX_TOKEN_LENGTH} characters`;
+  if (!TOKEN_CHARS.test(accessToken)) return 'a token with characters a header cannot carry';
+  if (typeof lifetimeMs !== 'number' || !Number.isFinite(lifetimeMs) || lifetimeMs <= 0)
+    return 'a lifetime that is not a positive number';
+  if (lifetimeMs > MAX_STORED_LIFETIME_MS) return 'a lifetime over a day';
+  return undefined;
+}

@@ -9,13 +9,22 @@ export interface StoredToken {
 
 /**
  * Where tokens are shared between `SendfactAuthService` instances: the in-memory store (default) shares
- * within a process; `RedisTokenStore` (`nestjs-sendfact-auth/redis`) across replicas. Keys are built by the
- * module from the base URL and a hash of the username; a store never sees a password.
+ * within a process; `RedisTokenStore` (`nestjs-sendfact-auth/redis`) across replicas. The module builds each
+ * key from the whole credential (base URL, username and password, so a token only goes to an account with the
+ * credentials Sendfact accepted for it) as 64 hex characters of a keyed or slow derivation: a store never
+ * sees a username or a password, and whoever lists its keys cannot guess them at hash speed.
  *
  * Every method may fail or be slow: the module bounds each call with a time-out and falls back to
  * per-process tokens, so a store outage is never an outage of the app.
  */
 export interface SendfactTokenStore {
+  /**
+   * How the module derives this store's keys. `'process-local'`: HMAC-SHA256 under a random key made at
+   * process start, only for stores nobody outside the process can list (keys differ between processes).
+   * `{ hmacSecret }`: HMAC-SHA256 under a secret every replica is given (keep it out of the store). `'scrypt'`
+   * (the default, for a shared store without a secret): scrypt N=2^14, r=8, p=1, once per account and process.
+   */
+  readonly keyDerivation?: 'process-local' | 'scrypt' | { hmacSecret: string | Uint8Array };
   /** The token under `key`, if the store still holds it. */
   get(key: string): Promise<StoredToken | undefined>;
   /** Keeps `token` under `key` for `ttlMs`. */

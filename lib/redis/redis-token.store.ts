@@ -1,57 +1,91 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type {
   SendfactTokenStore,
   StoredToken,
 } from '../interfaces/sendfact-token-store.interface.js';
+import { SendfactConfigError } from '../sendfact-auth.errors.js';
 
-/** How `RedisTokenStore` reaches Redis: give it a client or a URL. */
+/**
+ * How `RedisTokenStore` reaches Redis: give it a client (single node, Sentinel or Cluster), a URL, Sentinel
+ * options, or the nodes of a cluster.
+ */
 export interface RedisTokenStoreOptions {
-  /** An ioredis client of yours (you close it), ... */
-  client?: Redis;
-  /** ...or a URL, e.g. `redis://127.0.0.1:6379/0`, for a client the store opens and closes itself. */
+  /** An ioredis client of yours, `Redis` (plain or Sentinel) or `Cluster` (you close it), ... */
+  client?: Redis | Cluster;
+  /** ...or a URL, e.g. `redis://127.0.0.1:6379/0` or `rediss://…` for TLS, for a client the store opens and closes itself, ... */
   url?: string;
-  /** Options of the client the store opens. */
+  /**
+   * Options of the client the store opens: with `url`, or alone for Sentinel (`{ sentinels: [{ host, port }],
+   * name: 'mymaster' }`); `tls: { ca }` for a private CA.
+   */
   redisOptions?: RedisOptions;
+  /** ...or the startup nodes of a Redis Cluster (with `clusterOptions`), for a cluster client the store opens itself. */
+  clusterNodes?: ClusterNode[];
+  /** Options of the cluster client the store opens (`redisOptions` for its nodes go in `clusterOptions.redisOptions`). */
+  clusterOptions?: ClusterOptions;
   /** Prefix of every key. Default `sendfact:token:`. */
   keyPrefix?: string;
+  /**
+   * A secret (at least 16 bytes) that every replica is given and Redis never sees: keys are then
+   * HMAC-SHA256 under it, cheap to derive and worthless to guess from without it. Without it, keys are
+   * scrypt-derived (N=2^14, r=8: some 50 ms of CPU once per account and process; with thousands of
+   * tenants prefer a secret). Keep it where the Sendfact passwords are.
+   */
+  keySecret?: string | Uint8Array;
 }
 
 /** Compare-and-delete of a token: the value is `<lifetimeMs> <token>`. */
 const DELETE_IF_TOKEN = `local v = redis.call('GET', KEYS[1])
 if v and #v > #ARGV[1] and string.sub(v, -#ARGV[1] - 1) == ' ' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-/** Compare-and-delete of a lease. */
+/** Compare-and-delete of a whole value (a lease, or a token value this module cannot read). */
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+/** `<lifetimeMs> <token>` as this store writes it. */
+const VALUE = /^([1-9]\d{0,15}) ([^]+)$/;
+
+/** Fail fast while disconnected: the module then uses per-process tokens instead of waiting. */
+const FAIL_FAST = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  retryStrategy: (times: number) => Math.min(times * 100, 1_000),
+} satisfies RedisOptions;
 
 /**
- * Shares one token per account across every replica through Redis (ioredis): a key per account holding the
- * token until its safety margin (`PX`), and a short `SET NX PX` lease so that one replica fetches while the
- * others wait. Tokens sit in Redis in clear: protect it like the credentials (see the README).
+ * Shares one token per account across every replica through Redis (ioredis), single node, Sentinel or
+ * Cluster: a key per account holding the token until its safety margin (`PX`), and a short `SET NX PX` lease
+ * so that one replica fetches while the others wait. The token key and its lease share a hash tag, and each
+ * command or transaction touches one key, so every operation stays in one cluster slot. Tokens sit in Redis
+ * in clear: protect it like the credentials (see docs/REDIS.md).
  */
 export class RedisTokenStore implements SendfactTokenStore {
-  readonly #client: Redis;
+  readonly #client: Redis | Cluster;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
+  readonly #keySecret: string | Uint8Array | undefined;
   #firstReady: Promise<void> | undefined;
   #wasReady = false;
+  /** Why the connection has not come up yet (the last error while not ready). */
+  #connectError: Error | undefined;
 
   constructor(options: RedisTokenStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'sendfact:token:';
+    if (options.keySecret !== undefined) {
+      const bytes =
+        typeof options.keySecret === 'string'
+          ? Buffer.byteLength(options.keySecret)
+          : options.keySecret.byteLength;
+      if (bytes < 16)
+        throw new SendfactConfigError(['RedisTokenStore keySecret must be at least 16 bytes']);
+    }
+    this.#keySecret = options.keySecret;
     if (options.client !== undefined) {
       this.#client = options.client;
       this.#ownsClient = false;
     } else {
-      if (options.url === undefined) throw new TypeError('RedisTokenStore needs a client or a url');
-      this.#client = new Redis(options.url, {
-        // Fail fast while disconnected: the module then uses per-process tokens instead of waiting.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        retryStrategy: (times) => Math.min(times * 100, 1_000),
-        ...options.redisOptions,
-      });
+      this.#client = openClient(options);
       this.#ownsClient = true;
       // Connection errors surface as failed commands; without a listener ioredis would crash the process.
       this.#client.on('error', () => undefined);
@@ -59,22 +93,36 @@ export class RedisTokenStore implements SendfactTokenStore {
     this.#wasReady = this.#client.status === 'ready';
     this.#client.on('ready', () => {
       this.#wasReady = true;
+      this.#connectError = undefined;
+    });
+    this.#client.on('error', (error: Error) => {
+      if (this.#client.status !== 'ready') this.#connectError = error;
     });
   }
 
-  async get(key: string): Promise<StoredToken | undefined> {
+  /** HMAC-SHA256 under `keySecret` when given, else scrypt: Redis is listable by whoever can reach it. */
+  get keyDerivation(): 'scrypt' | { hmacSecret: string | Uint8Array } {
+    return this.#keySecret === undefined ? 'scrypt' : { hmacSecret: this.#keySecret };
+  }
+
+  get(key: string): Promise<StoredToken | undefined> {
+    return this.#explained(this.#get(key));
+  }
+
+  async #get(key: string): Promise<StoredToken | undefined> {
     await this.#connected();
-    const k = this.#prefix + key;
+    const k = this.#tokenKey(key);
     const replies = (await this.#client.multi().get(k).pttl(k).exec()) ?? [];
     const value = replies[0]?.[1];
     const pttl = replies[1]?.[1];
     if (typeof value !== 'string' || typeof pttl !== 'number' || pttl <= 0) return undefined;
-    const space = value.indexOf(' ');
-    return {
-      lifetimeMs: Number(value.slice(0, space)),
-      accessToken: value.slice(space + 1),
-      remainingMs: pttl,
-    };
+    const match = VALUE.exec(value);
+    if (match === null) {
+      // Not written by this store: a miss, and removed unless it was replaced meanwhile.
+      await this.#client.eval(DELETE_IF_EQUAL, 1, k, value);
+      return undefined;
+    }
+    return { lifetimeMs: Number(match[1]), accessToken: match[2]!, remainingMs: pttl };
   }
 
   async set(
@@ -84,40 +132,54 @@ export class RedisTokenStore implements SendfactTokenStore {
   ): Promise<void> {
     if (ttlMs <= 0) return;
     await this.#connected();
-    await this.#client.set(
-      this.#prefix + key,
-      `${token.lifetimeMs} ${token.accessToken}`,
-      'PX',
-      Math.ceil(ttlMs),
+    await this.#explained(
+      this.#client.set(
+        this.#tokenKey(key),
+        `${Math.round(token.lifetimeMs)} ${token.accessToken}`,
+        'PX',
+        Math.ceil(ttlMs),
+      ),
     );
   }
 
   async deleteIfCurrent(key: string, accessToken: string): Promise<void> {
     await this.#connected();
-    await this.#client.eval(DELETE_IF_TOKEN, 1, this.#prefix + key, accessToken);
+    await this.#explained(this.#client.eval(DELETE_IF_TOKEN, 1, this.#tokenKey(key), accessToken));
   }
 
   async acquireLease(key: string, ttlMs: number): Promise<string | undefined> {
     await this.#connected();
     const id = randomUUID();
-    const ok = await this.#client.set(
-      `${this.#prefix}${key}:lease`,
-      id,
-      'PX',
-      Math.ceil(ttlMs),
-      'NX',
+    const ok = await this.#explained(
+      this.#client.set(this.#leaseKey(key), id, 'PX', Math.ceil(ttlMs), 'NX'),
     );
     return ok === 'OK' ? id : undefined;
   }
 
   async releaseLease(key: string, leaseId: string): Promise<void> {
     await this.#connected();
-    await this.#client.eval(DELETE_IF_EQUAL, 1, `${this.#prefix}${key}:lease`, leaseId);
+    await this.#explained(this.#client.eval(DELETE_IF_EQUAL, 1, this.#leaseKey(key), leaseId));
   }
 
-  /** Resolves once the first connection is up (at once if it is). */
-  ready(): Promise<void> {
-    return this.#connected();
+  /**
+   * Resolves once the first connection is up (at once if it is), or once it has failed for a reason that
+   * waiting will not cure (a refused TLS certificate, a refused password): the first store call then reports
+   * that reason, in the module's one warning.
+   */
+  async ready(): Promise<void> {
+    if (this.#client.status === 'ready' || isPermanent(this.#connectError)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#client.off('ready', done);
+        this.#client.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        if (isPermanent(error)) done();
+      };
+      this.#client.on('ready', done);
+      this.#client.on('error', onError);
+    });
   }
 
   async close(): Promise<void> {
@@ -125,18 +187,87 @@ export class RedisTokenStore implements SendfactTokenStore {
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
-  /** Shows the prefix and the connection status, never a token. */
+  /** Shows the prefix and the connection status, never a token or the key secret. */
   [inspect.custom](): string {
     return `RedisTokenStore { prefix: '${this.#prefix}', status: '${this.#client.status}' }`;
+  }
+
+  // The hash tag `{…}` puts a token and its lease in one cluster slot.
+  #tokenKey(key: string): string {
+    return `${this.#prefix}{${key}}`;
+  }
+
+  #leaseKey(key: string): string {
+    return `${this.#prefix}{${key}}:lease`;
+  }
+
+  /**
+   * An ACL refusal says what to fix: the module logs the store's failure once, and "NOPERM" alone does not
+   * tell a key prefix from a missing command. Redis's own words (a key or command name, never a value) follow.
+   */
+  async #explained<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (error) {
+      // A refused command inside MULTI shows as EXECABORT, with the refusal among its previous errors.
+      const errors = [error, ...((error as { previousErrors?: unknown[] })?.previousErrors ?? [])];
+      const message = errors
+        .map((e) => (e instanceof Error ? e.message : String(e)))
+        .find((m) => m.includes('NOPERM'));
+      if (message === undefined) throw error;
+      throw new Error(
+        `the Redis ACL refuses the token store (NOPERM): its user needs the keys ~${this.#prefix}* and the ` +
+          `commands get set pttl del eval multi exec (${message})`,
+        { cause: error },
+      );
+    }
   }
 
   /** Waits for the first connection; once it has been up, a lost connection fails at once (no queueing). */
   async #connected(): Promise<void> {
     if (this.#client.status === 'ready') return;
     if (this.#wasReady) throw new Error(`the Redis connection is ${this.#client.status}`);
+    // Not up yet and the last attempt failed: say why at once rather than wait out the call's bound.
+    if (this.#connectError !== undefined) throw connectionError(this.#connectError);
     this.#firstReady ??= new Promise<void>((resolve) =>
       this.#client.once('ready', () => resolve()),
     );
     await this.#firstReady;
   }
+}
+
+/** A connection error that retrying will not cure: the certificate or the credentials were refused. */
+function isPermanent(error: Error | undefined): boolean {
+  if (error === undefined) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_|TLS|SSL/.test(code)) ||
+    /WRONGPASS|NOAUTH|certificate/i.test(error.message)
+  );
+}
+
+/** What failed, in words that name the cause (a TLS code, Redis's refusal), never a credential. */
+function connectionError(error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  const tls = isPermanent(error) && typeof code === 'string' && code !== 'ECONNREFUSED';
+  return new Error(`cannot connect to Redis${tls ? ` (TLS: ${code})` : ''}: ${error.message}`, {
+    cause: error,
+  });
+}
+
+function openClient(options: RedisTokenStoreOptions): Redis | Cluster {
+  if (options.clusterNodes !== undefined) {
+    return new Cluster(options.clusterNodes, {
+      enableOfflineQueue: false,
+      ...options.clusterOptions,
+      redisOptions: { ...FAIL_FAST, ...options.clusterOptions?.redisOptions },
+    });
+  }
+  if (options.url !== undefined)
+    return new Redis(options.url, { ...FAIL_FAST, ...options.redisOptions });
+  if (options.redisOptions?.sentinels !== undefined)
+    return new Redis({ ...FAIL_FAST, ...options.redisOptions });
+  throw new SendfactConfigError([
+    'RedisTokenStore needs one of client, url, clusterNodes or redisOptions.sentinels',
+  ]);
 }

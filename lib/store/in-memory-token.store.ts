@@ -16,6 +16,8 @@ interface Entry {
  * same instance. Entries expire by time; nothing runs in the background.
  */
 export class InMemoryTokenStore implements SendfactTokenStore {
+  /** Nobody outside the process can list this map: a fast keyed derivation is enough. */
+  readonly keyDerivation = 'process-local' as const;
   readonly #tokens = new Map<string, Entry>();
   readonly #leases = new Map<string, { id: string; until: number }>();
   readonly #now: () => number;

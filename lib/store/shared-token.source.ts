@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
 import { type Clock, type TimerHandle, sleep } from '../engine/clock.js';
 import { type RefreshPolicy, scheduleFor } from '../engine/refresh-policy.js';
 import type { TokenFetcher, TokenGrant } from '../engine/token-engine.js';
+import { storedTokenProblem } from '../client/token-response.parser.js';
+import type { SendfactCredentials } from '../client/sendfact-token.client.js';
 import type {
   SendfactTokenStore,
   StoredToken,
 } from '../interfaces/sendfact-token-store.interface.js';
+import { deriveTokenKey } from './token-key.derivation.js';
 
 export interface SharedTokenSourceOptions {
   store: SendfactTokenStore;
@@ -22,12 +24,6 @@ export interface SharedTokenSourceOptions {
   onStoreHealth: (healthy: boolean, reason?: string) => void;
 }
 
-/** The key of an account's token: base URL and a hash of the username, never the password. */
-export function tokenKey(baseUrl: string, username: string): string {
-  const user = createHash('sha256').update(username).digest('hex').slice(0, 32);
-  return `${baseUrl}:${user}`;
-}
-
 class StoreUnavailable extends Error {}
 
 /**
@@ -39,15 +35,29 @@ class StoreUnavailable extends Error {}
 export class SharedTokenSource {
   readonly #options: SharedTokenSourceOptions;
   #healthy = true;
+  /**
+   * Store keys by credentials object: derived once per account (scrypt costs about 0.1 s), and again only
+   * when the credentials are resolved anew (a rotated password gives a new object, hence a new key).
+   */
+  readonly #keys = new WeakMap<SendfactCredentials, Promise<string>>();
 
   constructor(options: SharedTokenSourceOptions) {
     this.#options = options;
   }
 
-  /** A fetcher for the account with `username`, fetching from Sendfact through `fetchDirect`. */
-  fetcher(username: () => Promise<string> | string, fetchDirect: TokenFetcher): TokenFetcher {
+  /** A fetcher for the account with `credentials`, fetching from Sendfact through `fetchDirect`. */
+  fetcher(
+    credentials: () => Promise<SendfactCredentials> | SendfactCredentials,
+    fetchDirect: TokenFetcher,
+  ): TokenFetcher {
     return async (signal, stale) => {
-      const key = tokenKey(this.#options.baseUrl, await username());
+      const login = await credentials();
+      let key: string;
+      try {
+        key = await this.#keyFor(login);
+      } catch {
+        return fetchDirect(signal);
+      }
       try {
         return await this.#obtain(key, fetchDirect, signal, stale);
       } catch (error) {
@@ -58,9 +68,25 @@ export class SharedTokenSource {
   }
 
   /** Drops `accessToken` from the store if it is still the shared one (it got a 401). */
-  async invalidate(username: string, accessToken: string): Promise<void> {
-    const key = tokenKey(this.#options.baseUrl, username);
+  async invalidate(credentials: SendfactCredentials, accessToken: string): Promise<void> {
+    const key = await this.#keyFor(credentials).catch(() => undefined);
+    if (key === undefined) return;
     await this.#call((store) => store.deleteIfCurrent(key, accessToken)).catch(() => undefined);
+  }
+
+  #keyFor(credentials: SendfactCredentials): Promise<string> {
+    let key = this.#keys.get(credentials);
+    if (key === undefined) {
+      key = deriveTokenKey(
+        this.#options.store.keyDerivation ?? 'scrypt',
+        this.#options.baseUrl,
+        credentials,
+      );
+      // A failed derivation is tried again next time rather than cached.
+      key.catch(() => this.#keys.delete(credentials));
+      this.#keys.set(credentials, key);
+    }
+    return key;
   }
 
   async #obtain(
@@ -117,18 +143,29 @@ export class SharedTokenSource {
    * once) and is not the `stale` one being replaced.
    */
   async #fresh(key: string, stale: string | undefined): Promise<TokenGrant | undefined> {
+    // remainingMs was true when the store read it, at the latest: count it from when the read was sent, as a
+    // token request's lifetime is counted from when it was sent, so a slow answer never stretches a deadline.
+    const sentAt = this.#options.clock.now();
     const stored = await this.#call((store) => store.get(key));
-    if (stored === undefined || !isStoredToken(stored) || stored.accessToken === stale)
+    if (stored === undefined) return undefined;
+    if (!isValidStoredToken(stored)) {
+      // Whatever put it there (a bug, another version, someone with write access), it is not a token this
+      // module would have stored: a miss, and removed unless it was replaced meanwhile.
+      if (typeof stored.accessToken === 'string') {
+        const bad = stored.accessToken;
+        await this.#call((store) => store.deleteIfCurrent(key, bad)).catch(() => undefined);
+      }
       return undefined;
+    }
+    if (stored.accessToken === stale) return undefined;
     const { policy } = this.#options;
     const { refreshAt, mustRefreshAt } = scheduleFor(0, stored.lifetimeMs, policy);
     // The store keeps a token until its safety margin: remainingMs counts down to mustRefreshAt.
     if (stored.remainingMs <= mustRefreshAt - refreshAt) return undefined;
-    const now = this.#options.clock.now();
     return {
       accessToken: stored.accessToken,
       lifetimeMs: stored.lifetimeMs,
-      obtainedAt: now + stored.remainingMs - mustRefreshAt,
+      obtainedAt: sentAt + stored.remainingMs - mustRefreshAt,
     };
   }
 
@@ -167,12 +204,15 @@ export class SharedTokenSource {
   }
 }
 
-function isStoredToken(value: StoredToken): boolean {
+/**
+ * A stored token passes the checks of a token response (charset, length, lifetime bounds), and cannot be
+ * handed out for longer than its own lifetime.
+ */
+function isValidStoredToken(value: StoredToken): boolean {
   return (
-    typeof value.accessToken === 'string' &&
-    value.accessToken.length > 0 &&
-    Number.isFinite(value.lifetimeMs) &&
-    value.lifetimeMs > 0 &&
-    Number.isFinite(value.remainingMs)
+    storedTokenProblem(value.accessToken, value.lifetimeMs) === undefined &&
+    typeof value.remainingMs === 'number' &&
+    Number.isFinite(value.remainingMs) &&
+    value.remainingMs <= value.lifetimeMs
   );
 }

@@ -1,7 +1,10 @@
 // A real redis-server on a free loopback port, without persistence, that a test or a bench can kill and
 // restart. Plain JS so that both the tests and the bench scripts use this one helper.
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** Where the system has it (Debian: /usr/bin/redis-server); CI installs it in `.ci/run`. */
@@ -16,7 +19,7 @@ export function redisServerPath() {
   }
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -31,15 +34,38 @@ export class RedisServer {
   /** @type {import('node:child_process').ChildProcess | undefined} */
   #child;
 
-  /** @param {number} port */
-  constructor(port) {
+  /** @type {string[]} */
+  #args;
+  /** @type {string | undefined} */
+  #dir;
+  /** @type {{ cert: string, key: string } | undefined} */
+  #tls;
+
+  /**
+   * @param {number} port
+   * @param {{ args?: string[], tls?: { cert: string, key: string } }} [options]
+   */
+  constructor(port, options = {}) {
     this.port = port;
-    this.url = `redis://127.0.0.1:${port}`;
+    this.#args = options.args ?? [];
+    this.#tls = options.tls;
+    this.url = `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+    if (options.tls) {
+      // The server reads its certificate from files: a private directory, removed on stop().
+      this.#dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
+      writeFileSync(join(this.#dir, 'cert.pem'), options.tls.cert);
+      writeFileSync(join(this.#dir, 'key.pem'), options.tls.key, { mode: 0o600 });
+    }
   }
 
-  /** @returns {Promise<RedisServer>} */
-  static async start() {
-    const server = new RedisServer(await freePort());
+  /**
+   * Starts a server. `args` are extra redis-server arguments (e.g. `--user …` for an ACL user);
+   * with `tls` (a PEM certificate and key), it listens with TLS only, at `rediss://`.
+   * @param {{ args?: string[], tls?: { cert: string, key: string } }} [options]
+   * @returns {Promise<RedisServer>}
+   */
+  static async start(options = {}) {
+    const server = new RedisServer(await freePort(), options);
     await server.restart();
     return server;
   }
@@ -49,15 +75,31 @@ export class RedisServer {
     const binary = redisServerPath();
     if (binary === undefined)
       throw new Error('redis-server is not installed (apt-get install redis-server)');
+    const listen =
+      this.#dir === undefined
+        ? ['--port', String(this.port)]
+        : [
+            '--port',
+            '0',
+            '--tls-port',
+            String(this.port),
+            '--tls-cert-file',
+            join(this.#dir, 'cert.pem'),
+            '--tls-key-file',
+            join(this.#dir, 'key.pem'),
+            '--tls-auth-clients',
+            'no',
+          ];
     this.#child = spawn(
       binary,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.#args],
       { stdio: 'ignore' },
     );
     const probe = new Redis(this.url, {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      ...(this.#tls ? { tls: { ca: this.#tls.cert } } : {}),
     });
     probe.on('error', () => undefined);
     try {
@@ -85,7 +127,13 @@ export class RedisServer {
     await exited;
   }
 
-  stop() {
-    return this.kill();
+  /** Options for an ioredis client of the test's admin (default user, trusting the test CA). */
+  get adminOptions() {
+    return this.#tls ? { tls: { ca: this.#tls.cert } } : {};
+  }
+
+  async stop() {
+    await this.kill();
+    if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,72 @@
+import { type LoggerService, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
+import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
+import { startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../support/redis-server.mjs';
+import { redisStoreSuite } from './redis-store.suite.js';
+
+/**
+ * The ACL line docs/REDIS.md prints, as redis-server arguments: the store needs these commands on its own
+ * keys and nothing else (no INFO: ioredis takes a NOPERM on its ready check as ready).
+ */
+export const ACL_LINE =
+  'user sendfact on >change-me resetkeys ~sendfact:token:* resetchannels -@all +get +set +pttl +del +eval +multi +exec';
+const aclArgs = (line: string) => ['--' + line.split(' ')[0]!, ...line.split(' ').slice(1)];
+const USER = { username: 'sendfact', password: 'change-me' };
+
+describe('an ACL user limited to the key prefix', () => {
+  // The store's whole test set, through that user.
+  redisStoreSuite({
+    start: () => RedisServer.start({ args: aclArgs(ACL_LINE) }),
+    store: { redisOptions: USER },
+  });
+});
+
+describe('an ACL user with the wrong key prefix', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start({
+      args: aclArgs(ACL_LINE.replace('~sendfact:token:*', '~myapp:*')),
+    });
+  });
+  afterAll(() => redis.stop());
+
+  it('falls back to per-process tokens with one warning that names the ACL problem', async () => {
+    const LOGIN = { username: 'USER20515809822', password: 'acl-Pw!' };
+    const standIn = await startSendfactStandIn({ accounts: [LOGIN] });
+    const lines: string[] = [];
+    const logger: LoggerService = {
+      log: (m: unknown) => lines.push(`log ${String(m)}`),
+      warn: (m: unknown) => lines.push(`warn ${String(m)}`),
+      error: (m: unknown) => lines.push(`error ${String(m)}`),
+    };
+    @Module({
+      imports: [
+        SendfactAuthModule.forRoot({
+          ...LOGIN,
+          baseUrl: standIn.url,
+          tokenStore: new RedisTokenStore({ url: redis.url, redisOptions: USER }),
+        }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger });
+    const auth = app.get(SendfactAuthService);
+    for (let i = 0; i < 3; i++) {
+      expect(await auth.getAccessToken()).toMatch(/^ey/);
+      auth.invalidateAccessToken();
+    }
+    expect(standIn.stats.tokenRequests).toBe(3);
+    const warnings = lines.filter((l) => l.startsWith('warn'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /The token store failed \(the Redis ACL refuses the token store \(NOPERM\)/,
+    );
+    expect(warnings[0]).toContain('~sendfact:token:*');
+    expect(warnings.join()).not.toContain(LOGIN.password);
+    await app.close();
+    await standIn.close();
+  });
+});
