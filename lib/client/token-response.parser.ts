@@ -106,9 +106,6 @@ function describeBody(body: string): string {
   return `${body.length} characters`;
 }
 
-/** Sendfact's tokens live 120 s: a lifetime over a day is not one of its answers. */
-const MAX_STORED_LIFETIME_MS = 24 * 60 * 60 * 1000;
-
 /**
  * Why a token read back from a token store could not be one that came from the token endpoint (the checks
  * of a token response: header-safe characters, at most 16 KB, a lifetime above zero and at most a day), or
@@ -121,6 +118,6 @@ export function storedTokenProblem(accessToken: unknown, lifetimeMs: unknown): s
   if (!TOKEN_CHARS.test(accessToken)) return 'a token with characters a header cannot carry';
   if (typeof lifetimeMs !== 'number' || !Number.isFinite(lifetimeMs) || lifetimeMs <= 0)
     return 'a lifetime that is not a positive number';
-  if (lifetimeMs > MAX_STORED_LIFETIME_MS) return 'a lifetime over a day';
+  if (lifetimeMs > MAX_TOKEN_LIFETIME_MS) return 'a lifetime over a day';
   return undefined;
 }
