@@ -15,6 +15,10 @@ import type {
 import type { SendfactTokenStore } from './interfaces/sendfact-token-store.interface.js';
 import { InMemoryTokenStore } from './store/in-memory-token.store.js';
 import {
+  type ResolvedTelemetryOptions,
+  resolveTelemetryOptions,
+} from './telemetry/telemetry-options.js';
+import {
   DEFAULT_ACCOUNT_ID,
   DEFAULT_TIMEOUT_MS,
   SENDFACT_BASE_URLS,
@@ -48,6 +52,7 @@ interface ResolvedFields {
   maxAccounts: number;
   accountIdleTtlMs: number;
   tokenFetcher?: TokenFetcher;
+  telemetry: ResolvedTelemetryOptions;
 }
 
 /**
@@ -79,6 +84,8 @@ export class ResolvedSendfactAuthOptions {
   readonly tokenStoreTimeoutMs: number;
   readonly maxAccounts: number;
   readonly accountIdleTtlMs: number;
+  /** The `telemetry` option with its defaults (on when `@opentelemetry/api` is installed; no account ids). */
+  readonly telemetry: Readonly<ResolvedTelemetryOptions>;
   /** @internal Replaces the token endpoint for the default account (the testing module's fixed tokens). */
   readonly tokenFetcher?: TokenFetcher;
   readonly #accounts: Map<string, SendfactCredentials>;
@@ -105,6 +112,7 @@ export class ResolvedSendfactAuthOptions {
     this.tokenStoreTimeoutMs = fields.tokenStoreTimeoutMs;
     this.maxAccounts = fields.maxAccounts;
     this.accountIdleTtlMs = fields.accountIdleTtlMs;
+    this.telemetry = Object.freeze({ ...fields.telemetry });
     if (fields.tokenFetcher !== undefined) this.tokenFetcher = fields.tokenFetcher;
   }
 
@@ -236,6 +244,7 @@ export function resolveSendfactAuthOptions(
     ...definedOnly(options.refresh ?? {}),
   };
   problems.push(...policyProblems(refresh));
+  const telemetry = resolveTelemetryOptions(options.telemetry, problems);
 
   if (problems.length > 0) throw new SendfactConfigError(problems);
   return new ResolvedSendfactAuthOptions({
@@ -254,6 +263,7 @@ export function resolveSendfactAuthOptions(
     tokenStoreTimeoutMs,
     maxAccounts,
     accountIdleTtlMs,
+    telemetry,
     ...internal,
   });
 }
