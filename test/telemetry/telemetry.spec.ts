@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
-  SendfactConfigError,
   SendfactCredentialsError,
+  readSendfactEnvironment,
   resolveSendfactAuthOptions,
 } from 'nestjs-sendfact-auth';
 import { STAND_IN_DEFAULT_ACCOUNT } from 'nestjs-sendfact-auth/testing';
@@ -236,8 +236,8 @@ describe('telemetry option', () => {
           baseUrl: 'http://127.0.0.1:1',
           telemetry: { enabled: 'yes' as unknown as boolean },
         },
-        {},
+        readSendfactEnvironment({}),
       ),
-    ).toThrow(SendfactConfigError);
+    ).toThrow(/telemetry\.enabled must be true or false/);
   });
 });
