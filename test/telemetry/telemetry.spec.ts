@@ -238,6 +238,6 @@ describe('telemetry option', () => {
         },
         readSendfactEnvironment({}),
       ),
-    ).toThrow(/telemetry\.enabled must be true or false/);
+    ).toThrow(/the telemetry\.enabled option must be true or false/);
   });
 });
