@@ -9,11 +9,13 @@ const { values: flags } = parseArgs({
   options: {
     once: { type: 'boolean', default: false },
     port: { type: 'string', default: process.env['PORT'] ?? '3000' },
+    telemetry: { type: 'boolean', default: false },
   },
 });
 const say = (line: string) => console.log(`[sample] ${line}`);
 
 async function main(): Promise<void> {
+  if (flags.telemetry) (await import('./telemetry.js')).startSampleTelemetry();
   let standIn: Awaited<ReturnType<typeof startSendfactStandIn>> | undefined;
   if (!process.env['SENDFACT_USERNAME']) {
     // No credentials: run against the local stand-in, with short tokens so the refresh shows in seconds.
