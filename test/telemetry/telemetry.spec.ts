@@ -13,6 +13,7 @@ import {
   SPANS,
 } from '../../lib/telemetry/telemetry.constants.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { everyRecordedString, gauge, registerOpenTelemetry, total } from './otel-harness.js';
 
 // Registered before any app is built, as an app starts its SDK first.
@@ -122,6 +123,36 @@ describe('telemetry spans', () => {
       [ATTRIBUTES.attempt]: 1,
       [ATTRIBUTES.errorType]: 'TOKEN_REQUEST',
     });
+  });
+
+  it('starts a background refresh in a trace of its own, linked to the request that set it off', async () => {
+    const clock = new FakeClock();
+    const app = await start({ clock });
+    await get(app);
+    const lifetimeMs = app.auth.getTokenState().lifetimeMs!;
+    otel.spans();
+    // Past the refresh-ahead point, before the safety margin: the call goes out on the held token.
+    await clock.advance(lifetimeMs * 0.8);
+    const refreshed = new Promise<void>((resolve) => {
+      const subscription = app.auth.events$.subscribe((event) => {
+        if (event.type === 'token-refreshed') {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await trace.getTracer('test').startActiveSpan('poll status', async (parent) => {
+      await get(app);
+      parent.end();
+    });
+    await refreshed;
+    const spans = otel.spans();
+    const parent = spans.find((s) => s.name === 'poll status')!;
+    const request = spans.find((s) => s.name === SPANS.tokenRequest)!;
+    expect(request.attributes[ATTRIBUTES.background]).toBe(true);
+    expect(request.parentSpanContext).toBeUndefined();
+    expect(request.spanContext().traceId).not.toBe(parent.spanContext().traceId);
+    expect(request.links.map((l) => l.context.spanId)).toEqual([parent.spanContext().spanId]);
   });
 
   it('runs the token request with its span active, so the HTTP client span nests under it', async () => {
