@@ -13,6 +13,7 @@ import type {
   SendfactEnvironment,
 } from './interfaces/sendfact-auth-module-options.interface.js';
 import type { SendfactTokenStore } from './interfaces/sendfact-token-store.interface.js';
+import type { SendfactTelemetryOptions } from './interfaces/sendfact-telemetry-options.interface.js';
 import { InMemoryTokenStore } from './store/in-memory-token.store.js';
 import {
   type ResolvedTelemetryOptions,
@@ -85,7 +86,7 @@ export class ResolvedSendfactAuthOptions {
   readonly maxAccounts: number;
   readonly accountIdleTtlMs: number;
   /** The `telemetry` option with its defaults (on when `@opentelemetry/api` is installed; no account ids). */
-  readonly telemetry: Readonly<ResolvedTelemetryOptions>;
+  readonly telemetry: Readonly<Required<SendfactTelemetryOptions>>;
   /** @internal Replaces the token endpoint for the default account (the testing module's fixed tokens). */
   readonly tokenFetcher?: TokenFetcher;
   readonly #accounts: Map<string, SendfactCredentials>;

@@ -1,10 +1,7 @@
 import type { SendfactTelemetryOptions } from '../interfaces/sendfact-telemetry-options.interface.js';
 
 /** The `telemetry` option with its defaults applied. */
-export interface ResolvedTelemetryOptions {
-  enabled: boolean;
-  recordAccountId: boolean;
-}
+export type ResolvedTelemetryOptions = Required<SendfactTelemetryOptions>;
 
 /** Applies the defaults of the `telemetry` option; a value of the wrong type is added to `problems`. */
 export function resolveTelemetryOptions(
