@@ -66,6 +66,7 @@ export type {
   SendfactAuthModuleOptions,
   SendfactEnvironment,
 } from './interfaces/sendfact-auth-module-options.interface.js';
+export type { SendfactTelemetryOptions } from './interfaces/sendfact-telemetry-options.interface.js';
 export type {
   SendfactAuthStats,
   SendfactTokenEvent,

@@ -124,6 +124,7 @@ export class SendfactAuthInterceptor {
 
   #sign(config: InternalAxiosRequestConfig, token: string): InternalAxiosRequestConfig {
     config.headers.set('Authorization', `Bearer ${token}`);
+    this.#auth.telemetry?.tokenSent(config.sendfactAccount); // telemetry: the token's age at send
     this.#guard.guardRedirects(config);
     return config;
   }
@@ -158,6 +159,7 @@ export class SendfactAuthInterceptor {
     });
     if (!isReplayable(config.data)) return unchanged();
     this.#auth.recordReplay(accountId);
-    return instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
+    const replay = () => instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
+    return this.#auth.telemetry?.traceReplay(accountId, replay) ?? replay(); // telemetry: replay span
   }
 }

@@ -11,7 +11,9 @@ import type {
   SendfactEnvironment,
 } from './interfaces/sendfact-auth-module-options.interface.js';
 import type { SendfactTokenStore } from './interfaces/sendfact-token-store.interface.js';
+import type { SendfactTelemetryOptions } from './interfaces/sendfact-telemetry-options.interface.js';
 import { SendfactConfigError } from './sendfact-auth.errors.js';
+import { resolveTelemetryOptions } from './telemetry/telemetry-options.js';
 import { type SendfactEnvironmentVariables, readSendfactEnvironment } from './sendfact.config.js';
 
 /** Every option once the configuration table has merged, defaulted and checked it. */
@@ -52,6 +54,8 @@ export class ResolvedSendfactAuthOptions {
   /** Most token requests in flight at once in this process, all accounts together. */
   readonly maxConcurrentTokenRequests: number;
   readonly accountIdleTtlMs: number;
+  /** The `telemetry` option with its defaults (on when `@opentelemetry/api` is installed; no account ids). */
+  readonly telemetry: Readonly<Required<SendfactTelemetryOptions>>;
   /** @internal Replaces the token endpoint for the default account (the testing module's fixed tokens). */
   readonly tokenFetcher?: TokenFetcher;
   readonly #accounts: ReadonlyMap<string, SendfactCredentials>;
@@ -86,6 +90,7 @@ export class ResolvedSendfactAuthOptions {
     this.maxAccounts = settings.maxAccounts;
     this.maxConcurrentTokenRequests = settings.maxConcurrentTokenRequests;
     this.accountIdleTtlMs = settings.accountIdleTtlMs;
+    this.telemetry = Object.freeze(resolveTelemetryOptions(settings.telemetry, []));
     if (internal.tokenFetcher !== undefined) this.tokenFetcher = internal.tokenFetcher;
   }
 

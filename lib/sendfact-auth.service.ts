@@ -28,6 +28,8 @@ import {
 } from './sendfact-auth.errors.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 import { SharedTokenSource } from './store/shared-token.source.js';
+import { createSendfactTelemetry } from './telemetry/sendfact.telemetry.js';
+import type { SendfactTelemetryHooks } from './telemetry/telemetry-hooks.interface.js';
 
 /** Options of a single token call. */
 export interface SendfactTokenCallOptions {
@@ -51,6 +53,8 @@ interface AccountSource {
 export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   /** Token lifecycle events; see {@link SendfactTokenEvent}. Completes when the module is destroyed. */
   readonly events$: Observable<SendfactTokenEvent>;
+  /** @internal OpenTelemetry hooks; `undefined` when telemetry is off or `@opentelemetry/api` is absent. */
+  readonly telemetry: SendfactTelemetryHooks | undefined;
 
   readonly #options: ResolvedSendfactAuthOptions;
   readonly #client: SendfactTokenClient;
@@ -70,6 +74,14 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(SENDFACT_AUTH_OPTIONS) options: ResolvedSendfactAuthOptions) {
     this.#options = options;
     this.events$ = this.#events.asObservable();
+    // telemetry: made before the engines, whose fetchers it wraps.
+    this.telemetry = createSendfactTelemetry(options.telemetry, {
+      events$: this.events$,
+      clock: options.clock,
+      defaultAccountId: options.defaultAccountId,
+      accountsHeld: () => (this.#default === undefined ? 0 : 1) + this.#pool.size,
+      tokenObtainedAt: (accountId) => this.getTokenState(accountId).obtainedAt,
+    });
     this.#client = new SendfactTokenClient({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
@@ -88,12 +100,14 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
       // The holder may take a whole token request (and a retry) before others take over.
       leaseMs: options.timeoutMs + 1_000,
       pollIntervalMs: 25,
-      onStoreHealth: (healthy, reason) =>
-        healthy
-          ? this.#logger.log('The token store answers again: tokens are shared again')
-          : this.#logger.warn(
-              `The token store failed (${reason}): each process gets its own tokens meanwhile`,
-            ),
+      onStoreHealth: (healthy, reason) => {
+        this.telemetry?.storeHealth(healthy); // telemetry
+        if (healthy) this.#logger.log('The token store answers again: tokens are shared again');
+        else
+          this.#logger.warn(
+            `The token store failed (${reason}): each process gets its own tokens meanwhile`,
+          );
+      },
     });
     this.#pool = new TokenEnginePool({
       create: (accountId) => this.#createEngine(accountId),
@@ -278,7 +292,9 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     const source = this.#sourceFor(accountId);
     const engine = new TokenEngine({
       accountId,
-      fetcher: source.fetch,
+      // telemetry: the token-request span around each fetch, and callers that wait counted.
+      fetcher: this.telemetry?.wrapFetcher(accountId, source.fetch) ?? source.fetch,
+      ...(this.telemetry === undefined ? {} : { onWait: (id) => this.telemetry?.callerWaited(id) }),
       clock: this.#options.clock,
       policy: this.#options.refresh,
       proactiveRefresh: this.#options.proactiveRefresh,

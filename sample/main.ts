@@ -12,11 +12,13 @@ const { values: flags } = parseArgs({
     // Loopback unless told otherwise: the sample's API has no authentication, and POST /invoices issues
     // an invoice for the configured company.
     host: { type: 'string', default: process.env['HOST'] ?? '127.0.0.1' },
+    telemetry: { type: 'boolean', default: false },
   },
 });
 const say = (line: string) => console.log(`[sample] ${line}`);
 
 async function main(): Promise<void> {
+  if (flags.telemetry) (await import('./telemetry.js')).startSampleTelemetry();
   let standIn: Awaited<ReturnType<typeof startSendfactStandIn>> | undefined;
   if (!process.env['SENDFACT_USERNAME']) {
     // No credentials: run against the local stand-in, with short tokens so the refresh shows in seconds.

@@ -13,6 +13,7 @@ import {
   SENDFACT_BASE_URLS,
 } from '../sendfact-auth.constants.js';
 import { InMemoryTokenStore } from '../store/in-memory-token.store.js';
+import { telemetryProblems } from '../telemetry/telemetry-options.js';
 import { ACCOUNT_ID } from './account-id.js';
 import { baseUrlProblem } from './base-url.js';
 import type {
@@ -171,6 +172,12 @@ const TABLE = [
     default: DEFAULT_ACCOUNT_IDLE_TTL_MS,
     validate: positiveNumber,
     message: 'must be a positive number',
+  },
+  {
+    option: 'telemetry',
+    default: () => ({}),
+    validate: (v) => telemetryProblems(v).length === 0,
+    message: (v) => telemetryProblems(v),
   },
 ] satisfies readonly AnySendfactConfigRow[];
 

@@ -76,6 +76,8 @@ export interface TokenEngineOptions {
   onEvent?: (event: TokenEngineEvent) => void;
   /** Refresh at the refresh-ahead point even when no caller asks, so an idle app never waits. */
   proactiveRefresh?: boolean;
+  /** Called with the account id each time a caller has to wait for a token request (for telemetry). */
+  onWait?: (accountId: string) => void;
 }
 
 /** A point-in-time view of one account's token, safe to log and to serve on a status route. */
@@ -142,6 +144,7 @@ export class TokenEngine {
   readonly #random: () => number;
   readonly #onEvent: (event: TokenEngineEvent) => void;
   readonly #proactive: boolean;
+  readonly #onWait: ((accountId: string) => void) | undefined;
 
   #token: HeldToken | undefined;
   #run: Run | undefined;
@@ -180,6 +183,7 @@ export class TokenEngine {
     this.#random = options.random ?? Math.random;
     this.#onEvent = options.onEvent ?? noop;
     this.#proactive = options.proactiveRefresh ?? false;
+    this.#onWait = options.onWait;
   }
 
   /**
@@ -310,6 +314,7 @@ export class TokenEngine {
     let run = this.#run;
     if (run === undefined) run = this.#start(true);
     else run.foreground = true;
+    this.#onWait?.(this.accountId);
     const value = run.promise.then(valueOf);
     return signal === undefined ? value : this.#abortable(value, signal);
   }

@@ -3,6 +3,7 @@ import type { SendfactCredentials } from '../client/sendfact-token.client.js';
 import type { SendfactTokenStore } from './sendfact-token-store.interface.js';
 import type { Clock } from '../engine/clock.js';
 import type { RefreshPolicy } from '../engine/refresh-policy.js';
+import type { SendfactTelemetryOptions } from './sendfact-telemetry-options.interface.js';
 
 /** Which Sendfact API: `demo` or `production` (see `SENDFACT_BASE_URLS`). */
 export type SendfactEnvironment = 'demo' | 'production';
@@ -67,4 +68,6 @@ export interface SendfactAuthModuleOptions {
    * served in order (one whose `signal` fires leaves the queue). Default 32.
    */
   maxConcurrentTokenRequests?: number;
+  /** OpenTelemetry metrics and spans, when `@opentelemetry/api` is installed; see `SendfactTelemetryOptions`. */
+  telemetry?: SendfactTelemetryOptions;
 }

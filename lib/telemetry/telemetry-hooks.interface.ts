@@ -1,0 +1,20 @@
+import type { TokenFetcher } from '../engine/token-engine.js';
+
+/**
+ * What the service and the interceptor call on the telemetry, when it is on. Free of OpenTelemetry types, so
+ * that the package's declarations never need `@opentelemetry/api`.
+ */
+export interface SendfactTelemetryHooks {
+  /** Runs each token request of `accountId` inside its span, so the HTTP client span nests under it. */
+  wrapFetcher(accountId: string, fetcher: TokenFetcher): TokenFetcher;
+  /** A caller of `accountId` waits on the network for a token. */
+  callerWaited(accountId: string): void;
+  /** An outbound request is about to carry the token of `accountId` (the default account when undefined). */
+  tokenSent(accountId: string | undefined): void;
+  /** Sends the replay of a request that got 401 inside a replay span. */
+  traceReplay<T>(accountId: string | undefined, send: () => Promise<T>): Promise<T>;
+  /** The token store failed (`false`: each process gets its own tokens) or answers again (`true`). */
+  storeHealth(healthy: boolean): void;
+  /** Ends open spans and detaches from the meter; called when the module is destroyed. */
+  close(): void;
+}
