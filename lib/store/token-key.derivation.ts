@@ -85,13 +85,44 @@ export function verifyStoredTokenMac(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The scrypt function the queue runs (replaceable in tests, to count how many run at once). */
+export type ScryptFunction = (
+  material: string,
+  salt: string,
+  keylen: number,
+  options: typeof SCRYPT,
+  callback: (error: Error | null, key: Buffer) => void,
+) => void;
+
+let scryptImpl: ScryptFunction = scrypt;
+/** The end of the queue: each derivation starts once the one before it has settled. */
+let scryptTail: Promise<unknown> = Promise.resolve();
+
+/** @internal Replaces the scrypt function (tests); returns the previous one. */
+export function setScryptFunction(fn: ScryptFunction): ScryptFunction {
+  const previous = scryptImpl;
+  scryptImpl = fn;
+  return previous;
+}
+
+/**
+ * One scrypt at a time, in order of arrival. Each runs in libuv's thread pool, which has 4 threads shared
+ * with DNS lookups and file I/O: a hundred cold accounts deriving at once would hold it for seconds and time
+ * out the token requests waiting on a DNS lookup. Keys are cached per credential, so this queue only
+ * serialises the first derivation of each account.
+ */
 function scrypt64(material: string): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) =>
-    // The async form runs in libuv's thread pool: the event loop goes on serving meanwhile.
-    scrypt(material, SCRYPT_SALT, 64, SCRYPT, (error, key) =>
-      error === null ? resolve(key) : reject(error),
-    ),
+  const run = scryptTail.then(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        // The async form runs in the thread pool: the event loop goes on serving meanwhile.
+        scryptImpl(material, SCRYPT_SALT, 64, SCRYPT, (error, key) =>
+          error === null ? resolve(key) : reject(error),
+        ),
+      ),
   );
+  scryptTail = run.catch(() => undefined);
+  return run;
 }
 
 function hmac512(secret: string | Uint8Array, material: string): Buffer {
