@@ -320,18 +320,18 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     const direct: TokenFetcher = async (signal) => {
       const login = await resolve();
       try {
-        return await this.#limiter.run(
-          () => this.#client.requestToken(login, signal, accountId),
-          signal,
-        );
+        return await this.#client.requestToken(login, signal, accountId);
       } catch (error) {
         // Rotated in the tenant database? Ask the resolver again next time.
         if (error instanceof SendfactCredentialsError) credentials = undefined;
         throw error;
       }
     };
+    const shared = this.#shared.fetcher(resolve, direct);
     return {
-      fetch: this.#shared.fetcher(resolve, direct),
+      // The limiter slot is taken before the shared-store lease, so a lease is never held while waiting in
+      // the limiter's queue (others would take over when it lapsed and ask Sendfact again).
+      fetch: (signal, stale) => this.#limiter.run(() => shared(signal, stale), signal),
       credentials: () => credentials,
     };
   }
