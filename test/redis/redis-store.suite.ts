@@ -92,7 +92,13 @@ export function redisStoreSuite(setup: RedisStoreSetup): void {
     class ReplicaModule {}
     const app = await NestFactory.createApplicationContext(ReplicaModule, { logger });
     closers.push(() => app.close());
-    return { app, auth: app.get(SendfactAuthService), http: app.get(SendfactHttpService), logger };
+    return {
+      app,
+      store,
+      auth: app.get(SendfactAuthService),
+      http: app.get(SendfactHttpService),
+      logger,
+    };
   }
 
   describe('RedisTokenStore', () => {
@@ -292,7 +298,8 @@ export function redisStoreSuite(setup: RedisStoreSetup): void {
       expect(lines().some((l) => l.startsWith('warn The token store failed'))).toBe(true);
 
       await redis.restart();
-      await new Promise((resolve) => setTimeout(resolve, 1_200)); // the clients reconnect
+      // Each replica's client is connected again ('ready'), rather than a guess at how long that takes.
+      await Promise.all([a.store.ready(), b.store.ready()]);
       a.auth.invalidateAccessToken();
       b.auth.invalidateAccessToken();
       await call(a);
