@@ -53,8 +53,11 @@ interface AccountSource {
 export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   /** Token lifecycle events; see {@link SendfactTokenEvent}. Completes when the module is destroyed. */
   readonly events$: Observable<SendfactTokenEvent>;
-  /** @internal OpenTelemetry hooks; `undefined` when telemetry is off or `@opentelemetry/api` is absent. */
-  readonly telemetry: SendfactTelemetryHooks | undefined;
+  /**
+   * @internal OpenTelemetry hooks, set once the module is initialised; `undefined` before, and when telemetry
+   * is off or `@opentelemetry/api` is absent.
+   */
+  telemetry: SendfactTelemetryHooks | undefined;
 
   readonly #options: ResolvedSendfactAuthOptions;
   readonly #client: SendfactTokenClient;
@@ -74,14 +77,6 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(SENDFACT_AUTH_OPTIONS) options: ResolvedSendfactAuthOptions) {
     this.#options = options;
     this.events$ = this.#events.asObservable();
-    // telemetry: made before the engines, whose fetchers it wraps.
-    this.telemetry = createSendfactTelemetry(options.telemetry, {
-      events$: this.events$,
-      clock: options.clock,
-      defaultAccountId: options.defaultAccountId,
-      accountsHeld: () => (this.#default === undefined ? 0 : 1) + this.#pool.size,
-      tokenObtainedAt: (accountId) => this.getTokenState(accountId).obtainedAt,
-    });
     this.#client = new SendfactTokenClient({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
@@ -226,6 +221,14 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
 
   /** Waits (bounded) for the token store to answer, so the app does not start serving with it still connecting. */
   async onModuleInit(): Promise<void> {
+    // telemetry: the API is imported asynchronously; engines made before read the hooks when they fetch.
+    this.telemetry ??= await createSendfactTelemetry(this.#options.telemetry, {
+      events$: this.events$,
+      clock: this.#options.clock,
+      defaultAccountId: this.#options.defaultAccountId,
+      accountsHeld: () => (this.#default === undefined ? 0 : 1) + this.#pool.size,
+      tokenObtainedAt: (accountId) => this.getTokenState(accountId).obtainedAt,
+    });
     const store = this.#options.tokenStore;
     if (store.ready === undefined) return;
     const boundMs = Math.max(1_000, this.#options.tokenStoreTimeoutMs * 4);
@@ -293,8 +296,9 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     const engine = new TokenEngine({
       accountId,
       // telemetry: the token-request span around each fetch, and callers that wait counted.
-      fetcher: this.telemetry?.wrapFetcher(accountId, source.fetch) ?? source.fetch,
-      ...(this.telemetry === undefined ? {} : { onWait: (id) => this.telemetry?.callerWaited(id) }),
+      fetcher: (signal, stale) =>
+        (this.telemetry?.wrapFetcher(accountId, source.fetch) ?? source.fetch)(signal, stale),
+      onWait: (id) => this.telemetry?.callerWaited(id),
       clock: this.#options.clock,
       policy: this.#options.refresh,
       proactiveRefresh: this.#options.proactiveRefresh,
@@ -316,18 +320,18 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     const direct: TokenFetcher = async (signal) => {
       const login = await resolve();
       try {
-        return await this.#limiter.run(
-          () => this.#client.requestToken(login, signal, accountId),
-          signal,
-        );
+        return await this.#client.requestToken(login, signal, accountId);
       } catch (error) {
         // Rotated in the tenant database? Ask the resolver again next time.
         if (error instanceof SendfactCredentialsError) credentials = undefined;
         throw error;
       }
     };
+    const shared = this.#shared.fetcher(resolve, direct);
     return {
-      fetch: this.#shared.fetcher(resolve, direct),
+      // The limiter slot is taken before the shared-store lease, so a lease is never held while waiting in
+      // the limiter's queue (others would take over when it lapsed and ask Sendfact again).
+      fetch: (signal, stale) => this.#limiter.run(() => shared(signal, stale), signal),
       credentials: () => credentials,
     };
   }

@@ -5,6 +5,12 @@ export interface StoredToken {
   lifetimeMs: number;
   /** How long the store will still hand it out, in ms: until its safety margin, not its expiry. */
   remainingMs: number;
+  /**
+   * The MAC the module stored with the token (64 hex characters): it binds the value to its key and to the
+   * account's credential, so that a value copied onto another key is refused. A store returns what `set()`
+   * was given.
+   */
+  mac?: string;
 }
 
 /**
@@ -19,18 +25,20 @@ export interface StoredToken {
  */
 export interface SendfactTokenStore {
   /**
-   * How the module derives this store's keys. `'process-local'`: HMAC-SHA256 under a random key made at
-   * process start, only for stores nobody outside the process can list (keys differ between processes).
-   * `{ hmacSecret }`: HMAC-SHA256 under a secret every replica is given (keep it out of the store). `'scrypt'`
-   * (the default, for a shared store without a secret): scrypt N=2^14, r=8, p=1, once per account and process.
+   * How the module derives this store's keys (and the MAC keys of their values). `'process-local'`:
+   * HMAC-SHA512 under a random key made at process start, only for stores nobody outside the process can list
+   * (keys differ between processes). `{ hmacSecret }`: HMAC-SHA512 under a secret every replica is given (keep
+   * it out of the store). `'scrypt'` (the default, for a shared store without a secret): scrypt N=2^14, r=8,
+   * p=1, once per account and process. A store that declares it must keep the `mac` given to `set()`: a value
+   * read back without one is refused.
    */
   readonly keyDerivation?: 'process-local' | 'scrypt' | { hmacSecret: string | Uint8Array };
   /** The token under `key`, if the store still holds it. */
   get(key: string): Promise<StoredToken | undefined>;
-  /** Keeps `token` under `key` for `ttlMs`. */
+  /** Keeps `token` (with its `mac`, to be returned by `get()`) under `key` for `ttlMs`. */
   set(
     key: string,
-    token: { accessToken: string; lifetimeMs: number },
+    token: { accessToken: string; lifetimeMs: number; mac?: string },
     ttlMs: number,
   ): Promise<void>;
   /** Deletes the token under `key`, but only if it is still `accessToken` (a 401 seen by one replica). */

@@ -36,15 +36,15 @@ export interface RedisTokenStoreOptions {
   keySecret?: string | Uint8Array;
 }
 
-/** Compare-and-delete of a token: the value is `<lifetimeMs> <token>`. */
+/** Compare-and-delete of a token: the value is `<lifetimeMs> <mac> <token>` (or `<lifetimeMs> <token>`). */
 const DELETE_IF_TOKEN = `local v = redis.call('GET', KEYS[1])
 if v and #v > #ARGV[1] and string.sub(v, -#ARGV[1] - 1) == ' ' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 /** Compare-and-delete of a whole value (a lease, or a token value this module cannot read). */
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-/** `<lifetimeMs> <token>` as this store writes it. */
-const VALUE = /^([1-9]\d{0,15}) ([^]+)$/;
+/** `<lifetimeMs> <mac> <token>` as this store writes it (`<lifetimeMs> <token>` when given no MAC). */
+const VALUE = /^([1-9]\d{0,15}) (?:([0-9a-f]{64}) )?([^]+)$/;
 
 /** Fail fast while disconnected: the module then uses per-process tokens instead of waiting. */
 const FAIL_FAST = {
@@ -122,20 +122,27 @@ export class RedisTokenStore implements SendfactTokenStore {
       await this.#client.eval(DELETE_IF_EQUAL, 1, k, value);
       return undefined;
     }
-    return { lifetimeMs: Number(match[1]), accessToken: match[2]!, remainingMs: pttl };
+    return {
+      lifetimeMs: Number(match[1]),
+      accessToken: match[3]!,
+      remainingMs: pttl,
+      ...(match[2] === undefined ? {} : { mac: match[2] }),
+    };
   }
 
   async set(
     key: string,
-    token: { accessToken: string; lifetimeMs: number },
+    token: { accessToken: string; lifetimeMs: number; mac?: string },
     ttlMs: number,
   ): Promise<void> {
     if (ttlMs <= 0) return;
+    // The MAC is hex made by the module; anything else would break the value's format, so it is not kept.
+    const mac = token.mac !== undefined && /^[0-9a-f]{64}$/.test(token.mac) ? `${token.mac} ` : '';
     await this.#connected();
     await this.#explained(
       this.#client.set(
         this.#tokenKey(key),
-        `${Math.round(token.lifetimeMs)} ${token.accessToken}`,
+        `${Math.round(token.lifetimeMs)} ${mac}${token.accessToken}`,
         'PX',
         Math.ceil(ttlMs),
       ),

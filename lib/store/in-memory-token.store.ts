@@ -8,6 +8,7 @@ import type {
 interface Entry {
   accessToken: string;
   lifetimeMs: number;
+  mac?: string;
   until: number;
 }
 
@@ -34,12 +35,17 @@ export class InMemoryTokenStore implements SendfactTokenStore {
       this.#tokens.delete(key);
       return undefined;
     }
-    return { accessToken: entry.accessToken, lifetimeMs: entry.lifetimeMs, remainingMs };
+    return {
+      accessToken: entry.accessToken,
+      lifetimeMs: entry.lifetimeMs,
+      remainingMs,
+      ...(entry.mac === undefined ? {} : { mac: entry.mac }),
+    };
   }
 
   async set(
     key: string,
-    token: { accessToken: string; lifetimeMs: number },
+    token: { accessToken: string; lifetimeMs: number; mac?: string },
     ttlMs: number,
   ): Promise<void> {
     if (ttlMs <= 0) return;

@@ -7,7 +7,12 @@ import type {
   SendfactTokenStore,
   StoredToken,
 } from '../interfaces/sendfact-token-store.interface.js';
-import { deriveTokenKey } from './token-key.derivation.js';
+import {
+  type TokenKeys,
+  deriveTokenKeys,
+  storedTokenMac,
+  verifyStoredTokenMac,
+} from './token-key.derivation.js';
 
 export interface SharedTokenSourceOptions {
   store: SendfactTokenStore;
@@ -39,7 +44,7 @@ export class SharedTokenSource {
    * Store keys by credentials object: derived once per account (scrypt costs about 0.1 s), and again only
    * when the credentials are resolved anew (a rotated password gives a new object, hence a new key).
    */
-  readonly #keys = new WeakMap<SendfactCredentials, Promise<string>>();
+  readonly #keys = new WeakMap<SendfactCredentials, Promise<TokenKeys>>();
 
   constructor(options: SharedTokenSourceOptions) {
     this.#options = options;
@@ -52,7 +57,7 @@ export class SharedTokenSource {
   ): TokenFetcher {
     return async (signal, stale) => {
       const login = await credentials();
-      let key: string;
+      let key: TokenKeys;
       try {
         key = await this.#keyFor(login);
       } catch {
@@ -71,13 +76,15 @@ export class SharedTokenSource {
   async invalidate(credentials: SendfactCredentials, accessToken: string): Promise<void> {
     const key = await this.#keyFor(credentials).catch(() => undefined);
     if (key === undefined) return;
-    await this.#call((store) => store.deleteIfCurrent(key, accessToken)).catch(() => undefined);
+    await this.#call((store) => store.deleteIfCurrent(key.name, accessToken)).catch(
+      () => undefined,
+    );
   }
 
-  #keyFor(credentials: SendfactCredentials): Promise<string> {
+  #keyFor(credentials: SendfactCredentials): Promise<TokenKeys> {
     let key = this.#keys.get(credentials);
     if (key === undefined) {
-      key = deriveTokenKey(
+      key = deriveTokenKeys(
         this.#options.store.keyDerivation ?? 'scrypt',
         this.#options.baseUrl,
         credentials,
@@ -90,7 +97,7 @@ export class SharedTokenSource {
   }
 
   async #obtain(
-    key: string,
+    key: TokenKeys,
     fetchDirect: TokenFetcher,
     signal: AbortSignal,
     stale: string | undefined,
@@ -103,7 +110,7 @@ export class SharedTokenSource {
     // holder that died (its lease lapsed) is taken over at once. Past one lease, fetch for this process.
     const deadline = this.#options.clock.now() + leaseMs;
     while (this.#options.clock.now() < deadline) {
-      const leaseId = await this.#call((store) => store.acquireLease(key, leaseMs));
+      const leaseId = await this.#call((store) => store.acquireLease(key.name, leaseMs));
       if (leaseId !== undefined)
         return this.#fetchAndShare(key, leaseId, fetchDirect, signal, stale);
       await sleep(this.#options.clock, pollIntervalMs, signal);
@@ -114,7 +121,7 @@ export class SharedTokenSource {
   }
 
   async #fetchAndShare(
-    key: string,
+    key: TokenKeys,
     leaseId: string,
     fetchDirect: TokenFetcher,
     signal: AbortSignal,
@@ -130,11 +137,19 @@ export class SharedTokenSource {
       const { mustRefreshAt } = scheduleFor(obtainedAt, grant.lifetimeMs, this.#options.policy);
       const ttlMs = Math.floor(mustRefreshAt - this.#options.clock.now());
       await this.#call((store) =>
-        store.set(key, { accessToken: grant.accessToken, lifetimeMs: grant.lifetimeMs }, ttlMs),
+        store.set(
+          key.name,
+          {
+            accessToken: grant.accessToken,
+            lifetimeMs: grant.lifetimeMs,
+            mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
+          },
+          ttlMs,
+        ),
       ).catch(() => undefined);
       return { ...grant, obtainedAt };
     } finally {
-      await this.#call((store) => store.releaseLease(key, leaseId)).catch(() => undefined);
+      await this.#call((store) => store.releaseLease(key.name, leaseId)).catch(() => undefined);
     }
   }
 
@@ -142,18 +157,19 @@ export class SharedTokenSource {
    * The shared token, if it is still before its refresh point (an older one would be refreshed again at
    * once) and is not the `stale` one being replaced.
    */
-  async #fresh(key: string, stale: string | undefined): Promise<TokenGrant | undefined> {
+  async #fresh(key: TokenKeys, stale: string | undefined): Promise<TokenGrant | undefined> {
     // remainingMs was true when the store read it, at the latest: count it from when the read was sent, as a
     // token request's lifetime is counted from when it was sent, so a slow answer never stretches a deadline.
     const sentAt = this.#options.clock.now();
-    const stored = await this.#call((store) => store.get(key));
+    const stored = await this.#call((store) => store.get(key.name));
     if (stored === undefined) return undefined;
-    if (!isValidStoredToken(stored)) {
-      // Whatever put it there (a bug, another version, someone with write access), it is not a token this
-      // module would have stored: a miss, and removed unless it was replaced meanwhile.
+    if (!isValidStoredToken(stored) || !this.#authentic(key, stored)) {
+      // Whatever put it there (a bug, another version, someone with write access, another account's value
+      // copied here), it is not a token this module stored for this credential: a miss, and removed unless
+      // it was replaced meanwhile.
       if (typeof stored.accessToken === 'string') {
         const bad = stored.accessToken;
-        await this.#call((store) => store.deleteIfCurrent(key, bad)).catch(() => undefined);
+        await this.#call((store) => store.deleteIfCurrent(key.name, bad)).catch(() => undefined);
       }
       return undefined;
     }
@@ -167,6 +183,18 @@ export class SharedTokenSource {
       lifetimeMs: stored.lifetimeMs,
       obtainedAt: sentAt + stored.remainingMs - mustRefreshAt,
     };
+  }
+
+  /**
+   * Whether the stored value carries the MAC of this key and credential. Stores that declare no key
+   * derivation (written before values had one) may return none; any MAC given must verify.
+   */
+  #authentic(key: TokenKeys, stored: StoredToken): boolean {
+    if (stored.mac === undefined) return this.#options.store.keyDerivation === undefined;
+    return (
+      typeof stored.mac === 'string' &&
+      verifyStoredTokenMac(key, stored.lifetimeMs, stored.accessToken, stored.mac)
+    );
   }
 
   /** One store call, bounded in time; a failure marks the store down (logged once) and throws StoreUnavailable. */

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, scrypt } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
 
 /** How a store wants its keys made; see `SendfactTokenStore.keyDerivation`. */
@@ -22,30 +22,109 @@ const SCRYPT = { N: 2 ** 14, r: 8, p: 1, maxmem: 32 * 1024 * 1024 } as const;
 const SCRYPT_SALT = 'nestjs-sendfact-auth/token-key/v1';
 
 /**
- * The store key of an account's token, bound to the whole credential (base URL, username AND password), so
- * that a token is only ever handed to an account with the credentials Sendfact accepted for it. The key
- * carries no username and no unkeyed hash of one: 32 bytes of HMAC-SHA256 or scrypt output, in hex.
+ * What an account's credential gives a store: `name`, the key its token sits under, and `macKey`, the key of
+ * the MAC stored with the token. Both come from one derivation of the whole credential; only `name` ever
+ * reaches the store, so nobody with access to the store alone can make a value that verifies under a key.
  */
+export interface TokenKeys {
+  /** The store key: 32 bytes in hex. */
+  readonly name: string;
+  /** The MAC key of the values under `name`: 32 bytes that never leave the process. */
+  readonly macKey: Buffer;
+}
+
+/**
+ * The store key of an account's token, bound to the whole credential (base URL, username AND password), so
+ * that a token is only ever handed to an account with the credentials Sendfact accepted for it, and the MAC
+ * key its stored values are signed with. The key carries no username and no unkeyed hash of one: 64 bytes
+ * of HMAC-SHA512 or scrypt output, the first half (in hex) naming the key, the second half the MAC key.
+ */
+export async function deriveTokenKeys(
+  derivation: TokenKeyDerivation,
+  baseUrl: string,
+  credentials: { username: string; password: string },
+): Promise<TokenKeys> {
+  // JSON of an array: unambiguous whatever characters the fields hold.
+  const material = JSON.stringify([baseUrl, credentials.username, credentials.password]);
+  let derived: Buffer;
+  if (derivation === 'process-local') derived = hmac512(PROCESS_SECRET, material);
+  else if (derivation === 'scrypt') derived = await scrypt64(material);
+  else derived = hmac512(derivation.hmacSecret, material);
+  return { name: derived.subarray(0, 32).toString('hex'), macKey: derived.subarray(32) };
+}
+
+/** The store key alone (see {@link deriveTokenKeys}). */
 export async function deriveTokenKey(
   derivation: TokenKeyDerivation,
   baseUrl: string,
   credentials: { username: string; password: string },
 ): Promise<string> {
-  // JSON of an array: unambiguous whatever characters the fields hold.
-  const material = JSON.stringify([baseUrl, credentials.username, credentials.password]);
-  if (derivation === 'process-local') return hmacHex(PROCESS_SECRET, material);
-  if (derivation === 'scrypt') {
-    const derived = await new Promise<Buffer>((resolve, reject) =>
-      // The async form runs in libuv's thread pool: the event loop goes on serving meanwhile.
-      scrypt(material, SCRYPT_SALT, 32, SCRYPT, (error, key) =>
-        error === null ? resolve(key) : reject(error),
-      ),
-    );
-    return derived.toString('hex');
-  }
-  return hmacHex(derivation.hmacSecret, material);
+  return (await deriveTokenKeys(derivation, baseUrl, credentials)).name;
 }
 
-function hmacHex(secret: string | Uint8Array, material: string): string {
-  return createHmac('sha256', secret).update(material).digest('hex');
+/**
+ * The MAC of a stored token: HMAC-SHA256 under the credential's MAC key over the store key, the lifetime and
+ * the token, so that a value copied from another key (another company's token) or altered does not verify.
+ * The lifetime is rounded as a store may keep whole milliseconds only.
+ */
+export function storedTokenMac(keys: TokenKeys, lifetimeMs: number, accessToken: string): string {
+  return createHmac('sha256', keys.macKey)
+    .update(JSON.stringify([keys.name, Math.round(lifetimeMs), accessToken]))
+    .digest('hex');
+}
+
+/** Whether `mac` is the MAC of this token under `keys` (compared in constant time). */
+export function verifyStoredTokenMac(
+  keys: TokenKeys,
+  lifetimeMs: number,
+  accessToken: string,
+  mac: string,
+): boolean {
+  const expected = Buffer.from(storedTokenMac(keys, lifetimeMs, accessToken), 'hex');
+  const given = Buffer.from(mac, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The scrypt function the queue runs (replaceable in tests, to count how many run at once). */
+export type ScryptFunction = (
+  material: string,
+  salt: string,
+  keylen: number,
+  options: typeof SCRYPT,
+  callback: (error: Error | null, key: Buffer) => void,
+) => void;
+
+let scryptImpl: ScryptFunction = scrypt;
+/** The end of the queue: each derivation starts once the one before it has settled. */
+let scryptTail: Promise<unknown> = Promise.resolve();
+
+/** @internal Replaces the scrypt function (tests); returns the previous one. */
+export function setScryptFunction(fn: ScryptFunction): ScryptFunction {
+  const previous = scryptImpl;
+  scryptImpl = fn;
+  return previous;
+}
+
+/**
+ * One scrypt at a time, in order of arrival. Each runs in libuv's thread pool, which has 4 threads shared
+ * with DNS lookups and file I/O: a hundred cold accounts deriving at once would hold it for seconds and time
+ * out the token requests waiting on a DNS lookup. Keys are cached per credential, so this queue only
+ * serialises the first derivation of each account.
+ */
+function scrypt64(material: string): Promise<Buffer> {
+  const run = scryptTail.then(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        // The async form runs in the thread pool: the event loop goes on serving meanwhile.
+        scryptImpl(material, SCRYPT_SALT, 64, SCRYPT, (error, key) =>
+          error === null ? resolve(key) : reject(error),
+        ),
+      ),
+  );
+  scryptTail = run.catch(() => undefined);
+  return run;
+}
+
+function hmac512(secret: string | Uint8Array, material: string): Buffer {
+  return createHmac('sha512', secret).update(material).digest();
 }

@@ -34,13 +34,13 @@ const NO_ATTRIBUTES: Attributes = Object.freeze({});
  * The telemetry of one module instance, or `undefined` when it is off or `@opentelemetry/api` is not
  * installed: the service then installs no hook at all, so nothing runs on its behalf.
  */
-export function createSendfactTelemetry(
+export async function createSendfactTelemetry(
   options: ResolvedTelemetryOptions,
   sources: SendfactTelemetrySources,
-  load: () => OpenTelemetryApiModule | undefined = loadOpenTelemetryApi,
-): SendfactTelemetryHooks | undefined {
+  load: () => Promise<OpenTelemetryApiModule | undefined> = loadOpenTelemetryApi,
+): Promise<SendfactTelemetryHooks | undefined> {
   if (!options.enabled) return undefined;
-  const api = load();
+  const api = await load();
   return api === undefined ? undefined : new SendfactTelemetry(api, options, sources);
 }
 

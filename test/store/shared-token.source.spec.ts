@@ -3,14 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REFRESH_POLICY, scheduleFor } from '../../lib/engine/refresh-policy.js';
 import type { TokenGrant } from '../../lib/engine/token-engine.js';
 import { SharedTokenSource } from '../../lib/store/shared-token.source.js';
+import { deriveTokenKeys, storedTokenMac } from '../../lib/store/token-key.derivation.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 const LOGIN = { username: 'USER20100070970', password: 'acme-pw' };
+const SECRET = 'a-key-secret-of-16-bytes';
+const BASE_URL = 'https://sendfact.test';
 const FETCHED: TokenGrant = { accessToken: 'fetched.from.sendfact', lifetimeMs: 120_000 };
 
 /** A store holding one value under every key, whose reads answer `delayMs` of fake time after they are sent. */
 class ScriptedStore implements SendfactTokenStore {
-  readonly keyDerivation = 'process-local' as const;
+  readonly keyDerivation = { hmacSecret: SECRET };
   readonly deleted: string[] = [];
   constructor(
     readonly clock: FakeClock,
@@ -36,7 +39,7 @@ function source(store: SendfactTokenStore, clock: FakeClock) {
     store,
     policy: DEFAULT_REFRESH_POLICY,
     clock,
-    baseUrl: 'https://sendfact.test',
+    baseUrl: BASE_URL,
     storeTimeoutMs: 60_000,
     leaseMs: 11_000,
     pollIntervalMs: 25,
@@ -63,9 +66,11 @@ async function settle<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
 describe('a token read from the shared store', () => {
   it('counts its remaining life from when the read was sent, not from when a slow answer came', async () => {
     const clock = new FakeClock();
+    const keys = await deriveTokenKeys({ hmacSecret: SECRET }, BASE_URL, LOGIN);
+    const mac = storedTokenMac(keys, 120_000, 'shared.jwt.token');
     const store = new ScriptedStore(
       clock,
-      { accessToken: 'shared.jwt.token', lifetimeMs: 120_000, remainingMs: 50_000 },
+      { accessToken: 'shared.jwt.token', lifetimeMs: 120_000, remainingMs: 50_000, mac },
       3_000, // the answer takes 3 s
     );
     const { fetch, directCalls } = source(store, clock);
@@ -104,4 +109,44 @@ describe('a token read from the shared store', () => {
       expect(store.deleted).toContain(token);
     },
   );
+});
+
+describe('the MAC stored with a shared token', () => {
+  const OTHER = { username: 'USER20515809822', password: 'beta-pw' };
+  it.each([
+    ['no MAC, from a store that declares a key derivation', async () => undefined],
+    [
+      'the MAC of another credential (a value copied from its key)',
+      async () =>
+        storedTokenMac(
+          await deriveTokenKeys({ hmacSecret: SECRET }, BASE_URL, OTHER),
+          120_000,
+          'a.b.c',
+        ),
+    ],
+    [
+      'a MAC over another lifetime',
+      async () =>
+        storedTokenMac(
+          await deriveTokenKeys({ hmacSecret: SECRET }, BASE_URL, LOGIN),
+          60_000,
+          'a.b.c',
+        ),
+    ],
+    ['a MAC that is not hex', async () => 'not hex'],
+  ])('takes a token with %s as a miss, deletes it and fetches', async (_, macOf) => {
+    const clock = new FakeClock();
+    const mac = await macOf();
+    const store = new ScriptedStore(clock, {
+      accessToken: 'a.b.c',
+      lifetimeMs: 120_000,
+      remainingMs: 60_000,
+      ...(mac === undefined ? {} : { mac }),
+    });
+    const { fetch, directCalls } = source(store, clock);
+    const grant = await settle(clock, fetch(new AbortController().signal));
+    expect(grant.accessToken).toBe(FETCHED.accessToken);
+    expect(directCalls()).toBe(1);
+    expect(store.deleted).toContain('a.b.c');
+  });
 });

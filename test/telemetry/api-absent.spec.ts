@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { NEVER } from 'rxjs';
@@ -13,12 +15,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 /** Runs the built module in a child process, with @opentelemetry/* hidden or not. */
-async function runWithout(hide: boolean) {
+async function runWithout(hide: boolean, cwd = root, env: NodeJS.ProcessEnv = process.env) {
   const args = [
     ...(hide ? ['--import', fixture('hide-opentelemetry.mjs')] : []),
     fixture('without-opentelemetry.mjs'),
   ];
-  const { stdout, stderr } = await run(process.execPath, args, { cwd: root, timeout: 60_000 });
+  const { stdout, stderr } = await run(process.execPath, args, { cwd, env, timeout: 60_000 });
   return { result: JSON.parse(stdout.trim()) as Record<string, unknown>, stderr };
 }
 
@@ -30,14 +32,14 @@ function missing(): never {
 }
 
 describe('without @opentelemetry/api', () => {
-  it('the loader answers undefined, without throwing, when the package cannot be found', () => {
-    expect(loadOpenTelemetryApi(missing)).toBeUndefined();
+  it('the loader answers undefined, without throwing, when the package cannot be found', async () => {
+    expect(await loadOpenTelemetryApi(missing)).toBeUndefined();
     // An API too old to have metrics counts as absent.
-    expect(loadOpenTelemetryApi(() => ({ trace: {}, context: {} }))).toBeUndefined();
-    expect(loadOpenTelemetryApi(createRequire(import.meta.url))?.metrics).toBeDefined();
+    expect(await loadOpenTelemetryApi(() => ({ trace: {}, context: {} }))).toBeUndefined();
+    expect((await loadOpenTelemetryApi())?.metrics).toBeDefined();
   });
 
-  it('makes no telemetry hooks when the API cannot be loaded or telemetry is off', () => {
+  it('makes no telemetry hooks when the API cannot be loaded or telemetry is off', async () => {
     const sources = {
       events$: NEVER,
       clock: systemClock,
@@ -46,9 +48,9 @@ describe('without @opentelemetry/api', () => {
       tokenObtainedAt: () => undefined,
     };
     const on = { enabled: true, recordAccountId: false };
-    expect(createSendfactTelemetry(on, sources, () => undefined)).toBeUndefined();
+    expect(await createSendfactTelemetry(on, sources, async () => undefined)).toBeUndefined();
     expect(
-      createSendfactTelemetry({ ...on, enabled: false }, sources, () => {
+      await createSendfactTelemetry({ ...on, enabled: false }, sources, () => {
         throw new Error('must not even try to load the API');
       }),
     ).toBeUndefined();
@@ -66,5 +68,37 @@ describe('without @opentelemetry/api', () => {
     expect(behaviour).toEqual(control);
     expect(behaviour).toMatchObject({ tokenRequests: 2, replays: 1 });
     expect(hidden.stderr).toBe('');
+  });
+});
+
+describe('where @opentelemetry/api is loaded from', () => {
+  it('from the app (the package’s own location), whatever the working directory', async () => {
+    const shown = await runWithout(false, tmpdir());
+    const hidden = await runWithout(true, tmpdir());
+    expect(shown.result).toMatchObject({ apiResolvable: true, telemetry: true });
+    expect(hidden.result).toMatchObject({ apiResolvable: false, telemetry: false });
+    expect(hidden.stderr).toBe('');
+  });
+
+  it('never from a node_modules planted in the working directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'planted-otel-'));
+    try {
+      const planted = join(dir, 'node_modules', '@opentelemetry', 'api');
+      mkdirSync(planted, { recursive: true });
+      const marker = join(dir, 'planted-code-ran');
+      writeFileSync(
+        join(planted, 'package.json'),
+        JSON.stringify({ name: '@opentelemetry/api', version: '1.9.0', main: 'index.js' }),
+      );
+      writeFileSync(
+        join(planted, 'index.js'),
+        "require('node:fs').writeFileSync(process.env.PLANTED_MARKER, 'ran');\n",
+      );
+      const { result } = await runWithout(false, dir, { ...process.env, PLANTED_MARKER: marker });
+      expect(existsSync(marker)).toBe(false);
+      expect(result).toMatchObject({ telemetry: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
