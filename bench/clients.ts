@@ -1,18 +1,13 @@
 // The clients under test. Each one makes the same Sendfact call (a document status poll) its own way, over
-// its own keep-alive agent, and counts the requests it had to send twice.
+// its own keep-alive agent, and counts the requests it had to send twice. Each loads what it needs when it
+// is created, so that a memory probe (one client alone in a process) holds that client's code and no other.
 import https from 'node:https';
-import 'reflect-metadata';
-import { createAuthRefresh } from 'axios-auth-refresh';
-import * as azure from '@azure/core-rest-pipeline';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
 import axios, { type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
-import { firstValueFrom } from 'rxjs';
-import {
-  SendfactAuthModule,
+import type {
+  SendfactAuthModuleOptions,
   SendfactAuthService,
   SendfactHttpService,
-  type SendfactAuthModuleOptions,
 } from 'nestjs-sendfact-auth';
 import type { BenchTarget } from './stand-in.js';
 import type { Caller } from './workload.js';
@@ -42,8 +37,14 @@ export async function startSendfactApp(
   target: BenchTarget,
   extra: Partial<SendfactAuthModuleOptions> = {},
 ): Promise<SendfactApp> {
+  await import('reflect-metadata');
+  const { Module } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { SendfactAuthModule } = await import('nestjs-sendfact-auth');
   const agent = agentFor(target);
-  @Module({
+  // The module class is made per app (its options differ); the decorator is applied as a function.
+  class BenchAppModule {}
+  Module({
     imports: [
       SendfactAuthModule.forRoot({
         baseUrl: target.url,
@@ -52,16 +53,17 @@ export async function startSendfactApp(
         ...extra,
       }),
     ],
-  })
-  class BenchAppModule {}
+  })(BenchAppModule);
   const app = await NestFactory.createApplicationContext(BenchAppModule, {
     logger: false,
     abortOnError: false,
   });
+  const { SendfactAuthService: Auth, SendfactHttpService: Http } =
+    await import('nestjs-sendfact-auth');
   return {
     app,
-    http: app.get(SendfactHttpService),
-    auth: app.get(SendfactAuthService),
+    http: app.get(Http),
+    auth: app.get(Auth),
     close: async () => {
       await app.close();
       agent.destroy();
@@ -94,6 +96,7 @@ async function sendfactModule(
   target: BenchTarget,
   extra: Partial<SendfactAuthModuleOptions> = {},
 ): Promise<BenchClient> {
+  const { firstValueFrom } = await import('rxjs');
   const { http, auth, close } = await startSendfactApp(target, extra);
   return {
     call: () => firstValueFrom(http.get(target.path)),
@@ -121,6 +124,7 @@ async function tokenPerCall(target: BenchTarget): Promise<BenchClient> {
 
 /** axios-auth-refresh at its defaults, wired as its README shows: the token is renewed after a 401. */
 async function refreshOn401(target: BenchTarget): Promise<BenchClient> {
+  const { createAuthRefresh } = await import('axios-auth-refresh');
   const agent = agentFor(target);
   const api = axios.create({ baseURL: target.url, httpsAgent: agent });
   // The README refreshes with the bare axios; an instance of its own here, for the self-signed certificate.
@@ -155,6 +159,7 @@ async function refreshOn401(target: BenchTarget): Promise<BenchClient> {
  * has) with a credential that calls the Sendfact token endpoint. An empty pipeline: no retry policy.
  */
 async function azureCycler(target: BenchTarget): Promise<BenchClient> {
+  const azure = await import('@azure/core-rest-pipeline');
   const agent = agentFor(target);
   const httpClient = azure.createDefaultHttpClient();
   const credential = {

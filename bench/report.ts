@@ -358,7 +358,7 @@ export function renderComparison(c: Comparison): { markdown: string; targets: Ta
       what: 'token requests ≤ minimum + 1 (in every segment)',
       held: m.worstExcess <= 1,
       detail:
-        `${m.segments.join(' / ')} per segment, minimum ${m.minimum / m.segments.length} each ` +
+        `${m.segments.join(' / ')} per segment, minimum ${fixed(m.minimum / m.segments.length, 1)} each ` +
         `(refreshAheadRatio 0.85: ${s['module-r085'].segments.join(' / ')})`,
     },
     {

@@ -39,11 +39,11 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const phases = new Set(args.only.split(','));
 const API: ApiRatioConfig = {
-  rounds: QUICK ? 4 : 30,
-  blockCalls: QUICK ? 500 : 1_500,
+  rounds: QUICK ? 4 : 20,
+  blockCalls: QUICK ? 500 : 1_000,
   concurrency: 32,
   warmupCalls: 64,
-  memoryBlockCalls: QUICK ? 5_000 : 20_000,
+  memoryBlockCalls: QUICK ? 5_000 : 10_000,
 };
 const BOOT: BootConfig = { processes: QUICK ? 3 : 15, inProcess: QUICK ? 10 : 50 };
 const COMPARE: ComparisonConfig = {
@@ -78,7 +78,7 @@ if (phases.has('api')) {
   log(`each API against its floor: ${API.rounds} rounds of ${API.blockCalls} calls per client`);
   const { markdown, targets: held } = renderApiRatios(await measureApis(target, API, log));
   targets.push(...held);
-  await say('api', `${machineLine()}\n\n${markdown}`);
+  await say('api', `${machineLine()}\n\n${markdown}\n\n${renderTargets(held)}`);
 }
 
 if (phases.has('boot')) await say('boot', renderBoot(await measureBoot(BOOT, log)));
@@ -87,15 +87,13 @@ if (phases.has('compare')) {
   const comparison = await compare(standIn, target);
   const { markdown, targets: held } = renderComparison(comparison);
   targets.push(...held);
-  await say('compare', `${machineLine()}\n\n${markdown}`);
+  await say('compare', `${machineLine()}\n\n${markdown}\n\n### Targets\n\n${renderTargets(held)}`);
   output.file('benchmark-chart.svg', await renderChart(comparison.steady, COMPARE));
 }
 
 await standIn.close();
-if (targets.length > 0) {
-  const text = renderTargets(targets);
-  await say('targets', text);
-}
+// Each phase's targets are in its own block; all of them again at the end of what is printed.
+if (targets.length > 0) process.stdout.write(`\n${renderTargets(targets)}\n`);
 log(`wrote ${output.dir}`);
 
 // --------------------------------------------------------------------------------------------------------------

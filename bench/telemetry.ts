@@ -31,11 +31,11 @@ const { values: args } = parseArgs({
   },
 });
 const CONFIG: ApiRatioConfig = {
-  rounds: args.quick ? 4 : 30,
-  blockCalls: args.quick ? 500 : 1_500,
+  rounds: args.quick ? 4 : 16,
+  blockCalls: args.quick ? 500 : 1_000,
   concurrency: 32,
   warmupCalls: 64,
-  memoryBlockCalls: args.quick ? 5_000 : 20_000,
+  memoryBlockCalls: args.quick ? 5_000 : 10_000,
 };
 /** Short tokens, so that the run has token requests (and their spans) in it. */
 const LIFETIME_S = 6;
