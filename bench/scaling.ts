@@ -1,14 +1,14 @@
 // Token requests per hour for N replicas and M accounts, with per-process tokens and with the shared Redis
 // store, measured against the stand-in; and the memory held for 10,000 accounts.
 //
-//   npm run build && node --expose-gc bench/scaling.mjs
+//   npm run bench:scaling
 //
 // Replicas are separate Nest application contexts in this process, each with its own Redis connection: to
 // the token logic they are what separate processes are (test/redis/multi-process.spec.ts checks that with
 // real processes). Tokens live LIFETIME_S here instead of Sendfact's 120 s; per-hour figures scale the
 // measured requests per token lifetime to 3,600 / 120 = 30 lifetimes an hour.
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   DEFAULT_REFRESH_POLICY,
@@ -16,8 +16,8 @@ import {
   SendfactAuthService,
 } from 'nestjs-sendfact-auth';
 import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
-import { startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
-import { RedisServer } from '../test/support/redis-server.mjs';
+import { startSendfactStandIn, type SendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import { startRedis, type BenchRedis } from './redis-server.js';
 
 const LIFETIME_S = 2;
 const RUN_S = 6;
@@ -25,13 +25,23 @@ const SENDFACT_LIFETIMES_PER_HOUR = 3600 / 120;
 const REPLICAS = [1, 4, 8];
 const ACCOUNTS = [1, 10];
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const login = (i) => ({ username: `USER2${String(i).padStart(10, '0')}`, password: `pw-${i}` });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const login = (i: number) => ({
+  username: `USER2${String(i).padStart(10, '0')}`,
+  password: `pw-${i}`,
+});
 
-async function replica(standIn, accounts, store) {
-  // oxlint-disable-next-line typescript/no-extraneous-class -- decorated just below
-  class ReplicaModule {}
-  Module({
+interface Replica {
+  app: INestApplicationContext;
+  auth: SendfactAuthService;
+}
+
+async function replica(
+  standIn: SendfactStandIn,
+  accounts: number,
+  store: RedisTokenStore | undefined,
+): Promise<Replica> {
+  @Module({
     imports: [
       SendfactAuthModule.forRoot({
         baseUrl: standIn.url,
@@ -42,13 +52,20 @@ async function replica(standIn, accounts, store) {
         ...(store === undefined ? {} : { tokenStore: store }),
       }),
     ],
-  })(ReplicaModule);
+  })
+  class ReplicaModule {}
   const app = await NestFactory.createApplicationContext(ReplicaModule, { logger: false });
-  return { app, auth: app.get(SendfactAuthService), store };
+  return { app, auth: app.get(SendfactAuthService) };
 }
 
 /** Every replica asks for every account's token every 20 ms for RUN_S: steady traffic. */
-async function measure(standIn, redis, replicas, accounts, shared) {
+async function measure(
+  standIn: SendfactStandIn,
+  redis: BenchRedis,
+  replicas: number,
+  accounts: number,
+  shared: boolean,
+): Promise<{ requests: number; perHour: number }> {
   // One prefix per measurement, the same for all its replicas: earlier runs' tokens must not count.
   const keyPrefix = `bench:${replicas}x${accounts}:${Date.now()}:`;
   const store = () => (shared ? new RedisTokenStore({ url: redis.url, keyPrefix }) : undefined);
@@ -74,22 +91,21 @@ async function measure(standIn, redis, replicas, accounts, shared) {
 }
 
 /** Heap held by `accounts` accounts with a token each, measured after GC. */
-async function accountsMemory(standIn, accounts, maxAccounts) {
+async function accountsMemory(standIn: SendfactStandIn, accounts: number, maxAccounts?: number) {
   for (let i = 0; i < accounts; i++) standIn.addAccount(login(i));
-  // oxlint-disable-next-line typescript/no-extraneous-class -- decorated just below
-  class TenantsModule {}
-  Module({
+  @Module({
     imports: [
       SendfactAuthModule.forRoot({
         baseUrl: standIn.url,
-        credentialsResolver: (id) => login(Number(id)),
+        credentialsResolver: (id: string) => login(Number(id)),
         ...(maxAccounts === undefined ? {} : { maxAccounts }),
       }),
     ],
-  })(TenantsModule);
+  })
+  class TenantsModule {}
   const app = await NestFactory.createApplicationContext(TenantsModule, { logger: false });
   const auth = app.get(SendfactAuthService);
-  globalThis.gc();
+  gc();
   const before = process.memoryUsage().heapUsed;
   for (let i = 0; i < accounts; i += 200) {
     await Promise.all(
@@ -98,19 +114,21 @@ async function accountsMemory(standIn, accounts, maxAccounts) {
       ),
     );
   }
-  globalThis.gc();
+  gc();
   const held = process.memoryUsage().heapUsed - before;
   const active = auth.activeAccounts.length;
   await app.close();
   return { active, heldMb: held / 2 ** 20, perAccountBytes: Math.round(held / active) };
 }
 
-if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
+if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+  throw new Error('run with node --expose-gc');
+const gc = (globalThis as unknown as { gc: () => void }).gc;
 const standIn = await startSendfactStandIn({
   tokenLifetimeSeconds: LIFETIME_S,
   accounts: Array.from({ length: 10 }, (_, i) => login(i)),
 });
-const redis = await RedisServer.start();
+const redis = await startRedis();
 console.log(
   `Token requests per hour (Sendfact's 120 s tokens), measured over ${RUN_S} s with ${LIFETIME_S} s tokens, default refresh-ahead (three quarters of the lifetime):\n`,
 );

@@ -1,22 +1,33 @@
 // The chart of docs/BENCHMARKS.md, drawn by vega-lite from the run's own samples and rendered headless to SVG.
 import * as vega from 'vega';
-import { compile } from 'vega-lite';
-import { CLIENTS } from './clients.mjs';
-import { percentile, sortedCopy } from './workload.mjs';
-import { summarizeSteady } from './report.mjs';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { CLIENTS, type ClientKey } from './clients.js';
+import { summarizeSteady, type ComparisonConfig, type SteadySegment } from './report.js';
+import { percentile, sortedCopy } from './workload.js';
 
 const STEP_MS = 100;
 
+interface TokenPoint {
+  client: string;
+  seconds: number;
+  tokens: number;
+}
+interface LatencyPoint {
+  client: string;
+  measure: string;
+  ms: number;
+}
+
 /** Cumulative token requests over each client's steady time (its segments laid end to end). */
-function tokenSeries(key, segments) {
-  const points = [];
+function tokenSeries(key: ClientKey, segments: SteadySegment[]): TokenPoint[] {
+  const points: TokenPoint[] = [];
   let offsetMs = 0;
   let count = 0;
   for (const segment of segments) {
     const times = segment.tokenTimes;
     let i = 0;
     for (let t = 0; t <= segment.spanMs; t += STEP_MS) {
-      while (i < times.length && times[i] - segment.spanStart <= t) i++;
+      while (i < times.length && (times[i] as number) - segment.spanStart <= t) i++;
       points.push({ client: CLIENTS[key].name, seconds: (offsetMs + t) / 1000, tokens: count + i });
     }
     count += times.length;
@@ -25,14 +36,17 @@ function tokenSeries(key, segments) {
   return points;
 }
 
-export async function renderChart(steady, config) {
-  const keys = Object.keys(CLIENTS);
+export async function renderChart(
+  steady: Record<ClientKey, SteadySegment[]>,
+  config: ComparisonConfig,
+): Promise<string> {
+  const keys = Object.keys(CLIENTS) as ClientKey[];
   const names = keys.map((k) => CLIENTS[k].name);
   const tokens = keys.flatMap((k) => tokenSeries(k, steady[k]));
   const latency = keys.flatMap((k) => {
     const summary = summarizeSteady(steady[k], config.lifetimeSeconds * 1000);
     const all = sortedCopy(steady[k].flatMap((s) => s.latencies));
-    const rows = [
+    const rows: LatencyPoint[] = [
       { client: CLIENTS[k].name, measure: 'p50', ms: percentile(all, 50) },
       { client: CLIENTS[k].name, measure: 'p99', ms: percentile(all, 99) },
     ];
@@ -49,8 +63,13 @@ export async function renderChart(steady, config) {
 }
 
 /** The vega-lite spec: token requests over time (left), latency percentiles per client (right). */
-export function chartSpec(tokens, latency, names, config) {
-  const legend = { orient: 'bottom', columns: 2, labelLimit: 0, title: null };
+function chartSpec(
+  tokens: TokenPoint[],
+  latency: LatencyPoint[],
+  names: string[],
+  config: ComparisonConfig,
+): TopLevelSpec {
+  const legend = { orient: 'bottom', columns: 2, labelLimit: 0, title: null } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: { font: 'sans-serif' },
@@ -92,12 +111,7 @@ export function chartSpec(tokens, latency, names, config) {
             title: null,
             axis: { labelLimit: 0 },
           },
-          x: {
-            field: 'ms',
-            type: 'quantitative',
-            scale: { type: 'log' },
-            title: 'milliseconds',
-          },
+          x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'milliseconds' },
           color: {
             field: 'measure',
             type: 'nominal',
@@ -112,11 +126,9 @@ export function chartSpec(tokens, latency, names, config) {
   };
 }
 
-async function svgOf(spec) {
+async function svgOf(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
   return svg;
 }
-
-export { svgOf };
