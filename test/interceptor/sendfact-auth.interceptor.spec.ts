@@ -48,9 +48,9 @@ describe('SendfactHttpService and the bearer interceptor', () => {
     expect(data.message).toBe('La Factura numero F001-1, ha sido aceptada');
     const status2 = await firstValueFrom(t.http.get(`/api/cpe/${RUC}-01-F001-1/status`));
     expect(status2.data).toMatchObject({ document_status: 1, is_rejected: false });
-    expect(
-      t.standIn.log.filter((e) => e.path.startsWith('/api/cpe')).every((e) => e.auth === 'ok'),
-    ).toBe(true);
+    expect(t.standIn.log.filter((e) => e.path.startsWith('/api/cpe') && e.auth !== 'ok')).toEqual(
+      [],
+    );
     expect(t.standIn.stats.tokenRequests).toBe(1);
   });
 
@@ -137,7 +137,7 @@ describe('SendfactHttpService and the bearer interceptor', () => {
     await send(6);
     t.standIn.revokeTokens();
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => send(100 + i)));
-    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(results.map((r) => r.status).filter((status) => status !== 200)).toEqual([]);
     expect(t.standIn.stats.unauthorized.revoked).toBe(50);
     expect(t.standIn.stats.tokenRequests).toBe(2);
     expect(t.auth.getStats().replays).toBe(50);
@@ -199,7 +199,7 @@ describe('SendfactHttpService and the bearer interceptor', () => {
     expect(sendfact.axiosRef.defaults.baseURL).toBe(standIn.url);
     await firstValueFrom(plain.get('/api/cpe/x/status', { validateStatus: () => true }));
     await axios.get(`${standIn.url}/api/cpe/x/status`, { validateStatus: () => true });
-    expect(standIn.log.every((e) => !e.tokenSent)).toBe(true);
+    expect(standIn.log.filter((e) => e.tokenSent)).toEqual([]);
     expect((axios.interceptors.request as unknown as { handlers: unknown[] }).handlers.length).toBe(
       globalInterceptors,
     );

@@ -87,7 +87,7 @@ describe('logging', () => {
     await until(() => auth.peekAccessToken() !== old);
     expect(auth.getStats()).toMatchObject({ refreshes: 3, backgroundRefreshes: 1, replays: 1 });
     const lines = output.lines();
-    expect(lines.some((l) => l.startsWith('LOG [NestFactory]'))).toBe(true); // the capture works
+    expect(lines).toContainEqual(expect.stringMatching(/^LOG \[NestFactory\]/)); // the capture works
     expect(lines.filter((l) => l.includes(`[${SENDFACT_LOGGER_CONTEXT}]`))).toEqual([]);
   });
 

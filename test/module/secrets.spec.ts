@@ -83,9 +83,9 @@ describe('secrets', () => {
     await app.close();
     await standIn.close();
 
-    expect(logger.lines.some((l) => l.startsWith('warn'))).toBe(true);
-    expect(logger.lines.some((l) => l.startsWith('error'))).toBe(true);
-    expect(logger.lines.some((l) => l.startsWith('debug'))).toBe(true);
+    expect(logger.lines).toContainEqual(expect.stringMatching(/^warn/));
+    expect(logger.lines).toContainEqual(expect.stringMatching(/^error/));
+    expect(logger.lines).toContainEqual(expect.stringMatching(/^debug/));
     expect(errors.length).toBeGreaterThanOrEqual(3);
     const texts = [
       ...logger.lines,

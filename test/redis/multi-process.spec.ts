@@ -78,7 +78,7 @@ describe('8 replicas sharing one Redis', () => {
       );
       const intervals = ms / 1_500; // refresh interval: three quarters of the 2 s lifetime
       // Every worker of every replica called (how many calls fit in the time depends on the machine's load).
-      expect(results.every((r) => r.calls >= 4)).toBe(true);
+      expect(results.filter((r) => r.calls < 4)).toEqual([]);
       expect(sum(results, 'errors')).toBe(0); // a crossed token would be a 403
       // No token of another company, none malformed or revoked. (An expired one can reach the stand-in when a
       // CPU-starved replica sends a request inside the 0.2 s margin of a 2 s token and it arrives late: the
@@ -105,7 +105,7 @@ describe('8 replicas sharing one Redis', () => {
     await redis.restart();
     const results = await running;
     // Every worker of every replica called (how many calls fit in the time depends on the machine's load).
-    expect(results.every((r) => r.calls >= 4)).toBe(true);
+    expect(results.filter((r) => r.calls < 4)).toEqual([]);
     expect(results.flatMap((r) => r.kinds)).toEqual([]);
     // No caller error is the rule here. (A 401 for an expired token can happen under a CPU-starved machine,
     // when a request leaves within the 0.2 s margin of a 2 s token and arrives after it: the interceptor
