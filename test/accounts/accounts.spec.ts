@@ -12,7 +12,7 @@ import {
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { jwtClaims } from '../../lib/client/token-response.parser.js';
+import { jwtClaims } from '../support/jwt.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 /** Three issuing companies; each username carries its RUC. */
@@ -46,7 +46,7 @@ async function boot(options: SendfactAuthModuleOptions) {
   return { app, auth: app.get(SendfactAuthService), http: app.get(SendfactHttpService) };
 }
 
-const subject = (token: string) => jwtClaims(token)?.['sub'];
+const subject = (token: string) => jwtClaims(token)['sub'];
 
 describe('many accounts in one app', () => {
   it('keeps one token per account, each from its own credentials', async () => {
