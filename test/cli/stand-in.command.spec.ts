@@ -42,7 +42,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 describe('npx nestjs-sendfact-auth stand-in', () => {
   it('is a node script with a shebang, built where package.json bin points', () => {
-    expect(pkg.bin).toEqual({ 'nestjs-sendfact-auth': './dist/cli/nestjs-sendfact-auth.js' });
+    expect(pkg.bin).toEqual({ 'nestjs-sendfact-auth': './dist/esm/cli/nestjs-sendfact-auth.js' });
     expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
