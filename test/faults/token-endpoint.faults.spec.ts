@@ -264,7 +264,11 @@ describe('token endpoint faults', () => {
 
   describe('while a valid token is held', () => {
     it('keeps serving the held token while a background refresh fails with 503, then refreshes on the retry', async () => {
-      const app = await start({}, { tokenLifetimeSeconds: 2 });
+      // Due after 0.5 s, the safety margin 54 s away: 'refresh-due' lasts far longer than any stall.
+      const app = await start(
+        { refresh: { refreshAheadRatio: 0.5 / 60 } },
+        { tokenLifetimeSeconds: 60 },
+      );
       const first = await app.auth.getAccessToken();
       app.standIn.failNextTokenRequests(1, { type: 'status', status: 503 });
       // Past the refresh point the held token is still handed out while a refresh runs behind.

@@ -17,6 +17,7 @@ import {
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, startTestApp } from '../support/app.js';
+import { until } from '../support/fault-harness.js';
 
 const RUC = '20515809822';
 const invoice = (n: number) => ({
@@ -221,12 +222,15 @@ describe('SendfactHttpService and the bearer interceptor', () => {
 
   it('passes the request AbortSignal to the token wait', async () => {
     t = await startTestApp();
-    t.standIn.failNextTokenRequests(1, { type: 'delay', ms: 300 });
+    t.standIn.failNextTokenRequests(1, { type: 'delay', ms: 1_500 });
     const controller = new AbortController();
     const pending = firstValueFrom(
       t.http.post('/api/cpe/send', invoice(14), { signal: controller.signal }),
     );
-    setTimeout(() => controller.abort(), 20);
+    // Aborted once the token request is at the stand-in, so surely while the caller waits for it.
+    const app = t;
+    await until(() => app.standIn.stats.tokenRequests === 1, 'the token request arrives');
+    controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'SendfactAbortedError' });
     expect((await send(15)).status).toBe(200); // the shared token request went on
     expect(t.standIn.stats.tokenRequests).toBe(1);
