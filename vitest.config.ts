@@ -48,6 +48,9 @@ export default defineConfig({
     setupFiles: ['reflect-metadata'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Vitest's default on 2 cores is one file at a time; most files here wait (child processes, Redis, npm,
+    // token lifetimes) more than they compute, so two overlap without starving each other.
+    maxWorkers: 2,
     // `npm test` runs every project; `npx vitest run --project unit` (or a path) runs some.
     projects: [
       {
