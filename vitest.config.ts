@@ -3,6 +3,32 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
 
+/**
+ * Specs that run the built package or sample (dist/, dist-sample/): the packed tarball, the `exports` map,
+ * the command, the sample app, and fixtures that import `nestjs-sendfact-auth` by name from a child process
+ * (Node resolves that to dist/). Only they wait for `test/global-setup.ts` to build.
+ */
+const PACKAGE = [
+  'test/package/**/*.spec.ts',
+  'test/sample/**/*.spec.ts',
+  'test/cli/**/*.spec.ts',
+  'test/module/lifecycle.spec.ts',
+  'test/telemetry/api-absent.spec.ts',
+  'test/redis/multi-process.spec.ts',
+  'test/redis/cluster.spec.ts',
+  'test/redis/sentinel.spec.ts',
+  'test/redis/shared-username.spec.ts',
+];
+
+/** Plain unit tests: in-process, no build, no server but the ones a test starts in its own process. */
+const UNIT = [
+  'test/engine/**/*.spec.ts',
+  'test/property/**/*.spec.ts',
+  'test/client/**/*.spec.ts',
+  'test/config/**/*.spec.ts',
+  'test/store/**/*.spec.ts',
+];
+
 export default defineConfig({
   // Nest's DI reads constructor parameter types, so decorators must emit metadata, as tsc does.
   oxc: {
@@ -18,13 +44,34 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.spec.ts'],
-    // Jest apps of their own, run by .ci/cjs-jest-app.
-    exclude: [...configDefaults.exclude, 'test/consumers/**'],
     environment: 'node',
     setupFiles: ['reflect-metadata'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Vitest's default on 2 cores is one file at a time; most files here wait (child processes, Redis, npm,
+    // token lifetimes) more than they compute, so two overlap without starving each other.
+    maxWorkers: 2,
+    // `npm test` runs every project; `npx vitest run --project unit` (or a path) runs some.
+    projects: [
+      {
+        extends: true,
+        // One module graph a worker (the package's import is most of a unit file's time); these files
+        // restore what they stub, and share no state but the modules.
+        test: { name: 'unit', include: UNIT, isolate: false },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.spec.ts'],
+          // Jest apps of their own, run by .ci/cjs-jest-app.
+          exclude: [...configDefaults.exclude, 'test/consumers/**', ...UNIT, ...PACKAGE],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'package', include: PACKAGE, globalSetup: ['test/global-setup.ts'] },
+      },
+    ],
   },
 });

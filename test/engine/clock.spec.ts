@@ -43,7 +43,9 @@ describe('systemClock.setTimer, long delays', () => {
     // Node (and the fake timers) fire an overflowing timeout after 1 ms: re-armed every ms, forever.
     vi.advanceTimersByTime(1_000);
     expect(armed.mock.calls.length).toBe(1);
-    expect(armed.mock.calls.every(([, delay]) => (delay ?? 0) <= 2 ** 31 - 1)).toBe(true);
+    expect(armed.mock.calls.map(([, delay]) => delay ?? 0).filter((d) => d > 2 ** 31 - 1)).toEqual(
+      [],
+    );
     vi.advanceTimersByTime(ms - 1_000 - 1);
     expect(fired).toBe(0);
     vi.advanceTimersByTime(1);

@@ -104,7 +104,8 @@ describe('TokenEngine', () => {
     await clock.advance(2_000); // t = 91 s
     const during = Array.from({ length: 50 }, () => track(engine.getToken()));
     await flush();
-    expect(during.every((s) => s.settled && s.value === old)).toBe(true);
+    for (const [i, s] of during.entries())
+      expect(s, `caller #${i}`).toMatchObject({ settled: true, value: old });
     expect(fetcher.calls).toBe(2); // exactly one background refresh
     expect(engine.refreshing).toBe(true);
 
@@ -288,7 +289,7 @@ describe('TokenEngine', () => {
     expect(quitter.error).toBeInstanceOf(SendfactAbortedError);
     const token = fetcher.succeed();
     await flush();
-    expect(others.every((s) => s.value === token)).toBe(true);
+    expect(others.map((s) => s.value)).toEqual(others.map(() => token));
     expect(fetcher.calls).toBe(1);
   });
 
@@ -306,7 +307,7 @@ describe('TokenEngine', () => {
     engine.close();
     await flush();
     expect(waiting.error).toBeInstanceOf(SendfactAuthClosedError);
-    expect(fetcher.pending.every((request) => request.signal.aborted)).toBe(true);
+    expect(fetcher.pending.filter((request) => !request.signal.aborted)).toEqual([]);
     expect(clock.pendingTimers).toBe(0);
     await expect(engine.getToken()).rejects.toBeInstanceOf(SendfactAuthClosedError);
   });

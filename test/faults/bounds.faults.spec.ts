@@ -70,7 +70,8 @@ describe('an API that refuses every fresh token', () => {
     // The first request: its token refused, the replacement fetched for its replay refused too (a 401).
     expect((errors[0] as AxiosError).response?.status).toBe(401);
     // The next: the replacement is refused again, so the API refuses fresh tokens: back off.
-    expect(errors.slice(1).every((e) => e instanceof SendfactTokenRejectedError)).toBe(true);
+    for (const [i, e] of errors.slice(1).entries())
+      expect(e, `error #${i + 1}`).toBeInstanceOf(SendfactTokenRejectedError);
     expect(errors[1]).toMatchObject({ code: 'TOKEN_REJECTED', retryable: true });
     expect(t.tokenRequests()).toBe(2);
     // The period over, one more token request, and the back-off again.

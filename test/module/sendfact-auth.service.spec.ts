@@ -46,9 +46,10 @@ describe('SendfactAuthService against the stand-in', () => {
   });
 
   it('refreshes ahead in the background: callers keep getting the held token while one refresh runs', async () => {
-    t = await startTestApp({ refresh: { refreshAheadRatio: 0.1 } }, { tokenLifetimeSeconds: 4 });
+    // Refresh due after 0.6 s, the margin 54 s away: a starved machine cannot reach it during the test.
+    t = await startTestApp({ refresh: { refreshAheadRatio: 0.01 } }, { tokenLifetimeSeconds: 60 });
     const old = await t.auth.getAccessToken();
-    await new Promise((resolve) => setTimeout(resolve, 600)); // past 10 % of 4 s, far from the margin
+    await new Promise((resolve) => setTimeout(resolve, 700)); // past 1 % of 60 s (timers never fire early)
     const now = await Promise.all(Array.from({ length: 20 }, () => t!.auth.getAccessToken()));
     expect(new Set(now)).toEqual(new Set([old]));
     await until(() => t!.standIn.stats.tokensIssued === 2);

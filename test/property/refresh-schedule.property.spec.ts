@@ -5,47 +5,10 @@ import {
   SendfactCredentialsError,
   SendfactTokenRequestError,
   TokenEngine,
-  type Clock,
   type RefreshPolicy,
-  type TimerHandle,
   type TokenGrant,
 } from 'nestjs-sendfact-auth';
-
-/** Time that moves only when told: monotonic and wall clocks apart, timers fired in order. */
-class FakeClock implements Clock {
-  mono = 1_000;
-  wall = Date.UTC(2030, 0, 1);
-  readonly #timers: { at: number; seq: number; fn: () => void; cancelled: boolean }[] = [];
-  #seq = 0;
-
-  now = () => this.mono;
-  wallNow = () => this.wall;
-
-  setTimer(fn: () => void, ms: number): TimerHandle {
-    const timer = { at: this.mono + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
-    this.#timers.push(timer);
-    return { cancel: () => void (timer.cancelled = true) };
-  }
-
-  /** Moves monotonic time forward by `ms`, firing each due timer at its own time. */
-  async advance(ms: number): Promise<void> {
-    const target = this.mono + ms;
-    for (let fired = 0; fired < 10_000; fired++) {
-      const due = this.#timers
-        .filter((t) => !t.cancelled && t.at <= target)
-        .toSorted((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (due === undefined) break;
-      this.#timers.splice(this.#timers.indexOf(due), 1);
-      this.mono = Math.max(this.mono, due.at);
-      due.fn();
-      await settle();
-    }
-    this.mono = target;
-  }
-}
-
-/** Lets every promise reaction run (the engine's chains are a few microtasks deep). */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { FakeClock, flush } from '../support/fake-clock.js';
 
 type Failure = 'transient' | 'credentials' | 'retry-after';
 type Step =
@@ -203,7 +166,7 @@ async function run(steps: Step[], rules: RefreshPolicy, proactive: boolean): Pro
         if (lastLimit + s.ms > clock.now()) await clock.advance(lastLimit + s.ms - clock.now());
         break;
       case 'wall':
-        clock.wall += s.ms;
+        clock.jumpWall(s.ms);
         break;
       case 'get':
         wait(engine.getToken(), 'getToken');
@@ -211,7 +174,7 @@ async function run(steps: Step[], rules: RefreshPolicy, proactive: boolean): Pro
       case 'get-abort': {
         const controller = new AbortController();
         wait(engine.getToken(controller.signal), 'getToken');
-        await settle();
+        await flush();
         controller.abort();
         break;
       }
@@ -243,17 +206,17 @@ async function run(steps: Step[], rules: RefreshPolicy, proactive: boolean): Pro
         );
         break;
     }
-    await settle();
+    await flush();
   }
   // Then the token endpoint heals: every caller must get an answer, none is lost.
   for (let round = 0; round < 50 && waiters.some((w) => !w.settled); round++) {
     if (pending.length > 0) succeed(120_000);
     else await clock.advance(60_000);
-    await settle();
+    await flush();
   }
   if (waiters.some((w) => !w.settled)) broken.push('a caller never got an answer');
   engine.close();
-  await settle();
+  await flush();
   if (inFlight !== 0) broken.push('a token request outlived close()');
   return broken;
 }

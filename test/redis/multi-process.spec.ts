@@ -73,21 +73,28 @@ describe('8 replicas sharing one Redis', () => {
       admin.disconnect();
       standIn.resetStats();
       const ms = 6_000;
+      // The window the replicas really ran in, from the test's side: on a loaded machine they start and end
+      // at different times, and the bound must count every refresh interval that passed.
+      const started = performance.now();
       const results = await Promise.all(
         replicas.map((r) => r.run({ type: 'steady', ms, concurrency: 4, pauseMs: 5 })),
       );
-      const intervals = ms / 1_500; // refresh interval: three quarters of the 2 s lifetime
-      // Every worker of every replica called (how many calls fit in the time depends on the machine's load).
-      expect(results.every((r) => r.calls >= 4)).toBe(true);
+      const elapsed = performance.now() - started;
+      const intervals = Math.ceil(elapsed / 1_500); // refresh interval: three quarters of the 2 s lifetime
+      // Every worker of every replica called at least once (the fixture makes sure of that).
+      expect(results.filter((r) => r.calls < 4)).toEqual([]);
       expect(sum(results, 'errors')).toBe(0); // a crossed token would be a 403
       // No token of another company, none malformed or revoked. (An expired one can reach the stand-in when a
       // CPU-starved replica sends a request inside the 0.2 s margin of a 2 s token and it arrives late: the
       // interceptor replays it, so no caller sees it; it is printed below, not asserted.)
       expect(standIn.stats.unauthorized).toMatchObject({ missing: 0, malformed: 0, revoked: 0 });
-      expect(standIn.stats.tokenRequests).toBeLessThanOrEqual(3 * (intervals + 1));
+      // One token request per account per interval, plus the first; and a late arrival's 401 may make the
+      // interceptor ask for a new token once (it is counted, so the bound holds whatever the load).
+      const bound = 3 * (intervals + 1) + standIn.stats.unauthorized.expired;
+      expect(standIn.stats.tokenRequests).toBeLessThanOrEqual(bound);
       console.log(
-        `steady: ${sum(results, 'calls')} calls from 8 replicas x 3 accounts in ${ms} ms, ` +
-          `${standIn.stats.tokenRequests} token requests (bound ${3 * (intervals + 1)}), ` +
+        `steady: ${sum(results, 'calls')} calls from 8 replicas x 3 accounts in ${Math.round(elapsed)} ms, ` +
+          `${standIn.stats.tokenRequests} token requests (bound ${bound}), ` +
           `${standIn.stats.unauthorized.expired} replayed after a late arrival`,
       );
     },
@@ -105,7 +112,7 @@ describe('8 replicas sharing one Redis', () => {
     await redis.restart();
     const results = await running;
     // Every worker of every replica called (how many calls fit in the time depends on the machine's load).
-    expect(results.every((r) => r.calls >= 4)).toBe(true);
+    expect(results.filter((r) => r.calls < 4)).toEqual([]);
     expect(results.flatMap((r) => r.kinds)).toEqual([]);
     // No caller error is the rule here. (A 401 for an expired token can happen under a CPU-starved machine,
     // when a request leaves within the 0.2 s margin of a 2 s token and arrives after it: the interceptor

@@ -69,7 +69,7 @@ describe('Redis over TLS with a certificate the client refuses', () => {
   it('falls back to per-process tokens with one warning naming the certificate problem', async () => {
     // No CA given: the self-signed certificate is not trusted.
     const { lines, tokens, tokenRequests } = await threeCalls({ url: redis.url });
-    expect(tokens.every((t) => t.startsWith('ey'))).toBe(true);
+    expect(tokens.filter((t) => !t.startsWith('ey'))).toEqual([]);
     expect(tokenRequests).toBe(3);
     const warnings = lines.filter((l) => l.startsWith('warn'));
     expect(warnings).toHaveLength(1);

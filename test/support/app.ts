@@ -1,4 +1,4 @@
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplicationContext, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   SendfactAuthModule,
@@ -21,10 +21,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A Nest application context with the module pointed at a fresh stand-in. */
+/**
+ * A Nest application context with the module pointed at a fresh stand-in, logging in as the stand-in's default
+ * account unless `options` say otherwise. Nest's logger is off unless `logger` is given.
+ */
 export async function startTestApp(
   options: SendfactAuthModuleOptions = {},
   standInOptions: SendfactStandInOptions = {},
+  { logger = false }: { logger?: LoggerService | false } = {},
 ): Promise<TestApp> {
   const standIn = await startSendfactStandIn(standInOptions);
   @Module({
@@ -38,7 +42,7 @@ export async function startTestApp(
     ],
   })
   class TestAppModule {}
-  const app = await NestFactory.createApplicationContext(TestAppModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(TestAppModule, { logger });
   return {
     app,
     standIn,

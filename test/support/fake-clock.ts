@@ -1,6 +1,9 @@
 import type { Clock, TimerHandle } from 'nestjs-sendfact-auth';
 
-/** A manual clock for the engine: time moves only when a test calls `advance`. */
+/**
+ * A manual clock for the engine: time moves only when a test calls `advance` (the wall clock with it, unless
+ * `jumpWall` moves it alone). Due timers fire in order of their time, then of their arming.
+ */
 export class FakeClock implements Clock {
   #now = 1_000;
   #wall = Date.UTC(2026, 10, 29, 12);

@@ -1,21 +1,13 @@
 import { inspect } from 'node:util';
-import { type INestApplicationContext, type LoggerService, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { LoggerService } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import {
-  SENDFACT_AUTH_OPTIONS,
-  SendfactAuthModule,
-  SendfactAuthService,
-  SendfactHttpService,
-  type SendfactAuthModuleOptions,
-} from 'nestjs-sendfact-auth';
+import { SENDFACT_AUTH_OPTIONS, type SendfactAuthModuleOptions } from 'nestjs-sendfact-auth';
 import {
   STAND_IN_DEFAULT_ACCOUNT,
-  type SendfactStandIn,
   type SendfactStandInOptions,
-  startSendfactStandIn,
 } from 'nestjs-sendfact-auth/testing';
+import { startTestApp, type TestApp } from './app.js';
 
 /**
  * The password every fault test logs in with: long and odd enough that finding it anywhere (a log line, an
@@ -103,14 +95,9 @@ export class SecretsWitness {
   }
 }
 
-export interface FaultApp {
-  app: INestApplicationContext;
-  auth: SendfactAuthService;
-  http: SendfactHttpService;
-  standIn: SendfactStandIn;
+export interface FaultApp extends TestApp {
   /** Token requests the stand-in has seen. */
   tokenRequests(): number;
-  close(): Promise<void>;
 }
 
 /**
@@ -123,29 +110,22 @@ export async function startFaultApp(
   standInOptions: SendfactStandInOptions = {},
 ): Promise<FaultApp> {
   const username = STAND_IN_DEFAULT_ACCOUNT.username;
-  const standIn = await startSendfactStandIn({
-    tokenLifetimeSeconds: 30,
-    ...standInOptions,
-    accounts: [{ username, password: SECRET_PASSWORD }],
-  });
-  @Module({
-    imports: [
-      SendfactAuthModule.forRoot({
-        baseUrl: standIn.url,
-        username,
-        password: SECRET_PASSWORD,
-        timeoutMs: 2_000,
-        ...options,
-        refresh: { retryBaseDelayMs: 10, retryMaxDelayMs: 50, ...options.refresh },
-      }),
-    ],
-  })
-  class FaultAppModule {}
-  const app = await NestFactory.createApplicationContext(FaultAppModule, {
-    logger: witness.logger,
-  });
-  const auth = app.get(SendfactAuthService);
-  const http = app.get(SendfactHttpService);
+  const t = await startTestApp(
+    {
+      username,
+      password: SECRET_PASSWORD,
+      timeoutMs: 2_000,
+      ...options,
+      refresh: { retryBaseDelayMs: 10, retryMaxDelayMs: 50, ...options.refresh },
+    },
+    {
+      tokenLifetimeSeconds: 30,
+      ...standInOptions,
+      accounts: [{ username, password: SECRET_PASSWORD }],
+    },
+    { logger: witness.logger },
+  );
+  const { app, auth, http, standIn } = t;
   witness.inspect(app.get(SENDFACT_AUTH_OPTIONS));
   witness.inspect(auth);
   witness.inspect(http);
@@ -178,9 +158,8 @@ export async function startFaultApp(
       if (closed) return;
       closed = true;
       witness.token(auth.peekAccessToken());
-      await app.close();
+      await t.close();
       events.unsubscribe();
-      await standIn.close();
     },
   };
 }

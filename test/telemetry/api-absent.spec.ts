@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { systemClock } from 'nestjs-sendfact-auth';
 import { NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../lib/engine/clock.js';
 import { loadOpenTelemetryApi } from '../../lib/telemetry/opentelemetry-api.loader.js';
 import { createSendfactTelemetry } from '../../lib/telemetry/sendfact.telemetry.js';
 

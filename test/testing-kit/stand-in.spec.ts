@@ -4,7 +4,7 @@ import {
   startSendfactStandIn,
 } from 'nestjs-sendfact-auth/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jwtClaims } from '../../lib/client/token-response.parser.js';
+import { jwtClaims } from '../support/jwt.js';
 
 let standIn: SendfactStandIn;
 beforeEach(async () => {
@@ -43,7 +43,7 @@ describe('the Sendfact stand-in', () => {
       alg: 'HS256',
       typ: 'JWT',
     });
-    const claims = jwtClaims(body['access_token']!)!;
+    const claims = jwtClaims(body['access_token']!);
     expect(claims).toMatchObject({ sub: STAND_IN_DEFAULT_ACCOUNT.username });
     expect((claims['exp'] as number) - (claims['iat'] as number)).toBe(1);
   });
@@ -64,6 +64,8 @@ describe('the Sendfact stand-in', () => {
   });
 
   it('answers 401 for a missing, malformed, forged, revoked or expired token', async () => {
+    // Tokens that outlive any stall of the machine, but the one that is meant to expire.
+    standIn.tokenLifetimeSeconds = 60;
     expect((await post('/api/cpe/sign', doc)).status).toBe(401);
     expect((await post('/api/cpe/sign', doc, 'not-a-jwt')).status).toBe(401);
     const token = await login();
@@ -74,8 +76,10 @@ describe('the Sendfact stand-in', () => {
     expect((await post('/api/cpe/sign', doc, token)).status).toBe(401);
     const fresh = await login();
     expect((await post('/api/cpe/sign', doc, fresh)).status).toBe(200);
+    standIn.tokenLifetimeSeconds = 1;
+    const brief = await login();
     await new Promise((resolve) => setTimeout(resolve, 1_050));
-    expect((await post('/api/cpe/sign', doc, fresh)).status).toBe(401);
+    expect((await post('/api/cpe/sign', doc, brief)).status).toBe(401);
     expect(standIn.stats.unauthorized).toEqual({
       missing: 1,
       malformed: 2,
