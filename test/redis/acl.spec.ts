@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
@@ -17,6 +18,14 @@ const aclArgs = (line: string) => ['--' + line.split(' ')[0]!, ...line.split(' '
 const USER = { username: 'sendfact', password: 'change-me' };
 
 describe('an ACL user limited to the key prefix', () => {
+  it('is the line the README and docs/REDIS.md print', () => {
+    for (const doc of ['README.md', 'docs/REDIS.md']) {
+      expect(readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8'), doc).toContain(
+        ACL_LINE,
+      );
+    }
+  });
+
   // The store's whole test set, through that user.
   redisStoreSuite({
     start: () => RedisServer.start({ args: aclArgs(ACL_LINE) }),
