@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   }
 
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  // Lifecycle hooks run here: the module waits for its token store and starts its telemetry.
+  await app.init();
   const stop = async () => {
     await app.close();
     await standIn?.close();

@@ -39,6 +39,25 @@ describe('the sample app', () => {
     expect(stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/); // never a token
   });
 
+  it('prints the token-request spans and metrics with --telemetry, and no token', async () => {
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [main, '--once', '--telemetry'],
+        { env: cleanEnv(), timeout: 30_000 },
+        (error, out) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: out }),
+      );
+    });
+    expect(code).toBe(0);
+    // The cold start and the background refresh: one span each, both ok.
+    expect(stdout.match(/name: 'sendfact\.auth\.token_request'/g)).toHaveLength(2);
+    expect(stdout).toContain("'sendfact.auth.token.background': true");
+    expect(stdout).toContain("'sendfact.auth.token.outcome': 'ok'");
+    for (const metric of ['token.requests', 'token.request.duration'])
+      expect(stdout).toContain(`name: 'sendfact.auth.${metric}'`);
+    expect(stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/); // never a token
+  });
+
   it('serves POST /invoices, GET /invoices/:fileName/status, GET /token and GET /health on 127.0.0.1, and stops on SIGINT', async () => {
     const env = cleanEnv();
     delete env['HOST'];
