@@ -28,6 +28,8 @@ export interface TokenGrant {
    * choice: the server started the clock no earlier than that.
    */
   obtainedAt?: number;
+  /** The token was taken from a shared token store: another process (or account) made the token request. */
+  shared?: boolean;
 }
 
 /**
@@ -46,6 +48,8 @@ export type TokenEngineEvent =
       /** From the start of the refresh to the token in hand, retries included. */
       durationMs: number;
       background: boolean;
+      /** Taken from a shared token store rather than obtained by a token request of this process. */
+      shared: boolean;
     }
   | {
       type: 'refresh-failed';
@@ -119,6 +123,8 @@ interface HeldToken {
   readonly mustRefreshAt: number;
   /** Obtained to replace a token the API refused: if the API refuses this one too, it refuses fresh tokens. */
   readonly afterRefusal: boolean;
+  /** Taken from a shared token store (see {@link TokenGrant.shared}). */
+  readonly shared: boolean;
 }
 
 interface Run {
@@ -415,6 +421,7 @@ export class TokenEngine {
       lifetimeMs,
       ...schedule,
       afterRefusal: this.#refused,
+      shared: grant.shared === true,
     };
   }
 
@@ -448,6 +455,7 @@ export class TokenEngine {
       lifetimeMs: held.lifetimeMs,
       durationMs,
       background: !run.foreground,
+      shared: held.shared,
     });
   }
 

@@ -182,6 +182,7 @@ export class SharedTokenSource {
       accessToken: stored.accessToken,
       lifetimeMs: stored.lifetimeMs,
       obtainedAt: sentAt + stored.remainingMs - mustRefreshAt,
+      shared: true,
     };
   }
 

@@ -131,10 +131,14 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
       }
       case 'token-refreshed': {
         const attributes = this.#attributes(id);
-        this.#metrics.tokenRequest('ok', attributes);
-        this.#metrics.tokenRequestDuration(event.durationMs / 1000, 'ok', attributes);
+        // A token taken from the shared store cost no token request here: another replica counted it.
+        if (!event.shared) {
+          this.#metrics.tokenRequest('ok', attributes);
+          this.#metrics.tokenRequestDuration(event.durationMs / 1000, 'ok', attributes);
+        }
         this.#tracer.end(id, 'ok', this.#runs.get(id)?.attempts ?? 1, {
           lifetimeMs: event.lifetimeMs,
+          shared: event.shared,
         });
         this.#runs.delete(id);
         this.#rememberObtainedAt(id);

@@ -32,6 +32,7 @@ export const ATTRIBUTES = Object.freeze({
   attempt: 'sendfact.auth.token.attempt',
   retryDelay: 'sendfact.auth.token.retry_delay',
   lifetime: 'sendfact.auth.token.lifetime',
+  shared: 'sendfact.auth.token.shared',
   accountId: 'sendfact.account.id',
   errorType: 'error.type',
 });

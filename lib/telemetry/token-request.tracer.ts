@@ -70,7 +70,7 @@ export class TokenRequestTracer {
     accountId: string,
     outcome: TokenOutcome,
     attempts: number,
-    result: { lifetimeMs?: number; error?: SendfactAuthError },
+    result: { lifetimeMs?: number; error?: SendfactAuthError; shared?: boolean },
   ): void {
     const span = this.#open.get(accountId);
     if (span === undefined) return;
@@ -79,6 +79,7 @@ export class TokenRequestTracer {
     span.setAttribute(ATTRIBUTES.attempts, attempts);
     if (result.lifetimeMs !== undefined)
       span.setAttribute(ATTRIBUTES.lifetime, result.lifetimeMs / 1000);
+    if (result.shared === true) span.setAttribute(ATTRIBUTES.shared, true);
     if (result.error === undefined) {
       span.setStatus({ code: this.#api.SpanStatusCode.OK });
     } else {

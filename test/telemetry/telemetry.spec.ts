@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
+  InMemoryTokenStore,
   SendfactCredentialsError,
   readSendfactEnvironment,
   resolveSendfactAuthOptions,
@@ -86,6 +87,20 @@ describe('telemetry metrics', () => {
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes[ATTRIBUTES.errorType]).toBe('CREDENTIALS');
     expect(span?.attributes[OUTCOME]).toBe('credentials');
+  });
+
+  it('counts a token taken from a shared store as no token request, and marks its span shared', async () => {
+    const tokenStore = new InMemoryTokenStore();
+    const first = await start({ tokenStore });
+    const second = await start({ tokenStore, baseUrl: first.standIn.url });
+    await get(first);
+    await get(second);
+    expect(first.standIn.stats.tokenRequests).toBe(1);
+    const points = await otel.collect();
+    expect(total(points, METRICS.tokenRequests)).toBe(1);
+    expect(total(points, METRICS.tokenRequestDuration)).toBe(1);
+    const spans = otel.spans().filter((s) => s.name === SPANS.tokenRequest);
+    expect(spans.map((s) => s.attributes[ATTRIBUTES.shared] ?? false)).toEqual([false, true]);
   });
 
   it('counts transient failures per attempt and the token request once, retries included', async () => {
