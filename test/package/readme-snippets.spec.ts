@@ -145,7 +145,7 @@ describe('the install lines of README.md and README.es.md', () => {
     expect(installLines('README.es.md')).toEqual(lines);
     const required = Object.keys(pkg.peerDependencies)
       .filter((name) => !pkg.peerDependenciesMeta?.[name]?.optional)
-      .sort();
+      .toSorted();
     // Nest 11 goes with @nestjs/axios and @nestjs/config 4; Nest 12 with 12.
     const majors = [
       { nest: 11, axiosConfig: 4 },
@@ -154,7 +154,7 @@ describe('the install lines of README.md and README.es.md', () => {
     expect(lines).toHaveLength(majors.length);
     majors.forEach(({ nest, axiosConfig }, i) => {
       const words = lines[i]!.split(/\s+/).slice(3);
-      expect(words.map((word) => word.replace(/(?<=.)@.*$/, '')).sort()).toEqual(required);
+      expect(words.map((word) => word.replace(/(?<=.)@.*$/, '')).toSorted()).toEqual(required);
       const pinned = {
         '@nestjs/common': nest,
         '@nestjs/core': nest,
