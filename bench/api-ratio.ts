@@ -74,7 +74,10 @@ export async function measureApis(
 ): Promise<ApiRatioResult> {
   const floorAgent = agentFor(target);
   const promiseFloorAgent = agentFor(target);
-  const nestHttp = new HttpService(fixedHeaderAxios(target, floorAgent));
+  // On Nest 11, @nestjs/axios 4 sees axios's CommonJS typings: the same instance, typed twice.
+  const nestHttp = new HttpService(
+    fixedHeaderAxios(target, floorAgent) as unknown as ConstructorParameters<typeof HttpService>[0],
+  );
   const plain = fixedHeaderAxios(target, promiseFloorAgent);
   // One app for both module APIs, as an app has it: `axiosRef` is the service's own instance.
   const sendfact = await startSendfactApp(target);
