@@ -9,7 +9,8 @@
 /** Where the token used to be, in header strings and header objects once the request is sent. */
 export const REDACTED_TOKEN = '[redacted]';
 
-function originOf(url: string): string {
+/** Scheme, host and port of `url` as the WHATWG URL parser reads it; `''` when it is not a URL. */
+export function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {

@@ -2,6 +2,7 @@ import type { AxiosRequestConfig } from 'axios';
 import {
   dropRedirectAuthorization,
   finalResponseOrigin,
+  originOf,
   redirectOrigin,
 } from './axios-internals.js';
 
@@ -15,14 +16,6 @@ export type SendfactRequestTarget = Pick<
   AxiosRequestConfig,
   'url' | 'baseURL' | 'allowAbsoluteUrls'
 >;
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '';
-  }
-}
 
 /**
  * The one rule of where a token may go: to the Sendfact origin (scheme, host and port, as the WHATWG URL
