@@ -17,96 +17,10 @@ import {
   backoffDelay,
   scheduleFor,
 } from './refresh-policy.js';
-
-/** What a token request yields. */
-export interface TokenGrant {
-  accessToken: string;
-  /** How long the token lives, in milliseconds. */
-  lifetimeMs: number;
-  /**
-   * Monotonic time its life counts from. Defaults to the moment the request was sent, the conservative
-   * choice: the server started the clock no earlier than that.
-   */
-  obtainedAt?: number;
-}
-
-/**
- * Obtains one token; must give up when `signal` fires. `stale` is a token the engine is replacing (the one
- * held, or one just dropped after a 401): a fetcher that reads from a shared store must not hand it back.
- */
-export type TokenFetcher = (signal: AbortSignal, stale?: string) => Promise<TokenGrant>;
-
-/** What the engine reports as it works. Times are milliseconds; no event carries a token. */
-export type TokenEngineEvent =
-  | { type: 'token-requested'; accountId: string; attempt: number; background: boolean }
-  | {
-      type: 'token-refreshed';
-      accountId: string;
-      lifetimeMs: number;
-      /** From the start of the refresh to the token in hand, retries included. */
-      durationMs: number;
-      background: boolean;
-    }
-  | {
-      type: 'refresh-failed';
-      accountId: string;
-      error: SendfactAuthError;
-      attempt: number;
-      background: boolean;
-      /** When the engine will try again on its own, if it will. */
-      retryInMs?: number;
-      /** Whether callers still get a valid token meanwhile. */
-      servingCachedToken: boolean;
-    }
-  | { type: 'token-invalidated'; accountId: string };
-
-/** Options of a {@link TokenEngine}; only `fetcher` is required. */
-export interface TokenEngineOptions {
-  /** Obtains one token (the token request). */
-  fetcher: TokenFetcher;
-  /** The account, for events and errors. Default `default`. */
-  accountId?: string;
-  /** Default {@link systemClock}. */
-  clock?: Clock;
-  /** Default {@link DEFAULT_REFRESH_POLICY}. */
-  policy?: RefreshPolicy;
-  /** Source of jitter; injectable for deterministic tests. */
-  random?: () => number;
-  /** Called with each {@link TokenEngineEvent}, synchronously. */
-  onEvent?: (event: TokenEngineEvent) => void;
-  /** Refresh at the refresh-ahead point even when no caller asks, so an idle app never waits. */
-  proactiveRefresh?: boolean;
-  /** Called with the account id each time a caller has to wait for a token request (for telemetry). */
-  onWait?: (accountId: string) => void;
-}
-
-/** A point-in-time view of one account's token, safe to log and to serve on a status route. */
-export interface TokenState {
-  accountId: string;
-  /** `none`: no token; `valid`; `refresh-due`: valid, a refresh is due or running; `expired`: past its safety margin. */
-  status: 'none' | 'valid' | 'refresh-due' | 'expired';
-  /** Whether a caller would get a token now without waiting. */
-  usable: boolean;
-  obtainedAt?: Date;
-  refreshAt?: Date;
-  expiresAt?: Date;
-  lifetimeMs?: number;
-  /** First 12 hex digits of the token's SHA-256: tells tokens apart without revealing them. */
-  fingerprint?: string;
-  refreshing: boolean;
-  consecutiveFailures: number;
-  lastError?: { name: string; message: string; at: Date };
-}
-
-/** Counters of one engine, for metrics. */
-export interface TokenEngineStats {
-  tokenRequests: number;
-  tokenRequestFailures: number;
-  refreshes: number;
-  backgroundRefreshes: number;
-  invalidations: number;
-  lastRefreshDurationMs?: number;
-}
+import type { TokenEngineEvent } from '../interfaces/token-engine-event.interface.js';
+import type { TokenEngineOptions } from '../interfaces/token-engine-options.interface.js';
+import type { TokenFetcher, TokenGrant } from '../interfaces/token-grant.interface.js';
+import type { TokenEngineStats, TokenState } from '../interfaces/token-state.interface.js';
 
 interface HeldToken {
   readonly value: string;

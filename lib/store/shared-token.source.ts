@@ -1,6 +1,6 @@
 import { type Clock, type TimerHandle, sleep } from '../engine/clock.js';
 import { type RefreshPolicy, scheduleFor } from '../engine/refresh-policy.js';
-import type { TokenFetcher, TokenGrant } from '../engine/token-engine.js';
+import type { TokenFetcher, TokenGrant } from '../interfaces/token-grant.interface.js';
 import { storedTokenProblem } from '../client/token-response.parser.js';
 import type { SendfactCredentials } from '../client/sendfact-token.client.js';
 import type {

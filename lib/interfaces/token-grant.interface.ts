@@ -1,0 +1,17 @@
+/** What a token request yields. */
+export interface TokenGrant {
+  accessToken: string;
+  /** How long the token lives, in milliseconds. */
+  lifetimeMs: number;
+  /**
+   * Monotonic time its life counts from. Defaults to the moment the request was sent, the conservative
+   * choice: the server started the clock no earlier than that.
+   */
+  obtainedAt?: number;
+}
+
+/**
+ * Obtains one token; must give up when `signal` fires. `stale` is a token the engine is replacing (the one
+ * held, or one just dropped after a 401): a fetcher that reads from a shared store must not hand it back.
+ */
+export type TokenFetcher = (signal: AbortSignal, stale?: string) => Promise<TokenGrant>;
