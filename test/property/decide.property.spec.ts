@@ -37,16 +37,28 @@ const heldArb: fc.Arbitrary<HeldTokenLife> = fc.record({
 
 const error = new SendfactCredentialsError(401, { accountId: 'acme' });
 
-/** A moment around the token's life (before it, through it, past it), and gates around that moment. */
+/**
+ * A moment around the token's life (before it, through it, past it, and exactly on its two points), and
+ * gates around that moment. Fractions are drawn as integers: fast-check's doubles crowd near 0.
+ */
 const caseArb = fc
   .tuple(
     policyArb,
     fc.option(heldArb, { nil: undefined }),
-    fc.double({ min: -0.1, max: 1.3, noNaN: true }),
+    fc.integer({ min: -100, max: 1_300 }),
+    fc.constantFrom('fraction', 'refresh-point', 'must-refresh-point'),
   )
-  .chain(([policy, held, at]) => {
-    const now = Math.round((held?.obtainedAt ?? 0) + at * (held?.lifetimeMs ?? 120_000));
-    const near = fc.integer({ min: now - 20_000, max: now + 20_000 });
+  .chain(([policy, held, permille, where]) => {
+    const life = held ?? { obtainedAt: 0, lifetimeMs: 120_000 };
+    const now =
+      where === 'fraction'
+        ? Math.round(life.obtainedAt + (permille / 1_000) * life.lifetimeMs)
+        : points(life, policy)[where === 'refresh-point' ? 'refreshAt' : 'mustRefreshAt'];
+    // Gates within 20 s of now, or exactly at it (the edges of `<` against `<=`).
+    const near = fc.oneof(
+      fc.constant(now),
+      fc.integer({ min: -20_000, max: 20_000 }).map((d) => now + d),
+    );
     const gatesArb: fc.Arbitrary<TokenRequestGates> = fc.record({
       refreshing: fc.boolean(),
       notBefore: fc.oneof(fc.constant(0), near),
@@ -149,10 +161,10 @@ describe('decide()', () => {
       fc.property(
         policyArb,
         heldArb,
-        fc.array(fc.double({ min: 0, max: 1.2, noNaN: true }), { minLength: 2, maxLength: 20 }),
-        (policy, held, fractions) => {
-          const times = fractions
-            .map((f) => held.obtainedAt + f * held.lifetimeMs)
+        fc.array(fc.integer({ min: 0, max: 1_200 }), { minLength: 2, maxLength: 20 }),
+        (policy, held, permilles) => {
+          const times = permilles
+            .map((p) => held.obtainedAt + (p / 1_000) * held.lifetimeMs)
             .toSorted((a, b) => a - b);
           const ranks = times.map((now) => order[decide(now, held, open, policy).action]);
           expect(ranks).toEqual(ranks.toSorted((a, b) => a - b));
