@@ -36,6 +36,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   /** Duration of the most recent refresh of any account. */
   #lastRefreshDurationMs: number | undefined;
 
+  /** @internal Made by Nest from the module's providers. */
   constructor(
     @Inject(SENDFACT_AUTH_OPTIONS) options: ResolvedSendfactAuthOptions,
     @Inject(SENDFACT_ACCOUNTS) accounts: SendfactAccounts,
