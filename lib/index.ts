@@ -44,6 +44,8 @@ export {
   SENDFACT_BASE_URLS,
   SENDFACT_CONFIG_NAMESPACE,
   SENDFACT_LOGGER_CONTEXT,
+  SENDFACT_TOKEN_FETCHER,
+  SENDFACT_TOKEN_STORE,
 } from './sendfact-auth.constants.js';
 export { ACCOUNT_ID, RESERVED_ACCOUNT_IDS } from './config/account-id.js';
 export {
@@ -78,13 +80,10 @@ export type {
 } from './interfaces/sendfact-token-store.interface.js';
 export { InMemoryTokenStore } from './store/in-memory-token.store.js';
 export { TokenEngine } from './engine/token-engine.js';
-export type {
-  TokenEngineEvent,
-  TokenEngineOptions,
-  TokenEngineStats,
-  TokenFetcher,
-  TokenGrant,
-  TokenState,
-} from './engine/token-engine.js';
+export type { TokenEngineEvent } from './interfaces/token-engine-event.interface.js';
+export type { TokenEngineOptions } from './interfaces/token-engine-options.interface.js';
+export type { TokenFetcher, TokenGrant } from './interfaces/token-grant.interface.js';
+export type { TokenEngineStats, TokenState } from './interfaces/token-state.interface.js';
+export type { SendfactTokenFetcher } from './interfaces/sendfact-token-fetcher.interface.js';
 export { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './engine/refresh-policy.js';
 export { systemClock, type Clock, type TimerHandle, type TimerOptions } from './engine/clock.js';

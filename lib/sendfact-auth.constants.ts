@@ -42,3 +42,34 @@ export const DEFAULT_ACCOUNT_IDLE_TTL_MS = 15 * 60_000;
  * deadline on purpose: a probe that hangs for 10 s is reported late by the orchestrator anyway.
  */
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 5_000;
+
+/** Injection token of the `SendfactTokenFetcher` that asks the token endpoint for tokens. */
+export const SENDFACT_TOKEN_FETCHER = 'nestjs-sendfact-auth:token-fetcher';
+
+/** Injection token of the `SendfactTokenStore` the tokens are shared through (the `tokenStore` option). */
+export const SENDFACT_TOKEN_STORE = 'nestjs-sendfact-auth:token-store';
+
+/** Injection token of the accounts registry: one token engine and one login per account. */
+export const SENDFACT_ACCOUNTS = 'nestjs-sendfact-auth:accounts';
+
+/**
+ * How often a replica waiting for another's token looks in the store, in ms. A token request takes 100 ms
+ * or more, so 25 ms adds at most a quarter of one to the wait, at 40 cheap reads a second per waiting account.
+ */
+export const SHARED_TOKEN_POLL_INTERVAL_MS = 25;
+
+/**
+ * How much longer than one token request's deadline (`timeoutMs`) the lease of the replica fetching a token
+ * lasts, in ms: the holder may take a whole request and still share the token before others take over.
+ */
+export const TOKEN_LEASE_GRACE_MS = 1_000;
+
+/**
+ * At start-up the module waits for the token store this many store-call bounds (`tokenStoreTimeoutMs`), and
+ * at least {@link TOKEN_STORE_READY_MIN_WAIT_MS}: long enough for a connection handshake, short enough that a
+ * dead store does not hold the app's start.
+ */
+export const TOKEN_STORE_READY_BOUNDS = 4;
+
+/** The least time the module waits for the token store at start-up, in ms (a TLS handshake fits). */
+export const TOKEN_STORE_READY_MIN_WAIT_MS = 1_000;

@@ -4,7 +4,6 @@ import type { SendfactCredentials } from './client/sendfact-token.client.js';
 import { mergeSendfactConfig } from './config/sendfact-config.merge.js';
 import { normalizeBaseUrl } from './config/base-url.js';
 import type { Clock } from './engine/clock.js';
-import type { TokenFetcher } from './engine/token-engine.js';
 import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './engine/refresh-policy.js';
 import type {
   SendfactAuthModuleOptions,
@@ -56,19 +55,13 @@ export class ResolvedSendfactAuthOptions {
   readonly accountIdleTtlMs: number;
   /** The `telemetry` option with its defaults (on when `@opentelemetry/api` is installed; no account ids). */
   readonly telemetry: Readonly<Required<SendfactTelemetryOptions>>;
-  /** @internal Replaces the token endpoint for the default account (the testing module's fixed tokens). */
-  readonly tokenFetcher?: TokenFetcher;
   readonly #accounts: ReadonlyMap<string, SendfactCredentials>;
 
   /**
    * @param settings every option, merged and checked by {@link resolveSendfactAuthOptions}
    * @param accounts every configured login by account id, the default one included
    */
-  constructor(
-    settings: ResolvedFields,
-    accounts: ReadonlyMap<string, SendfactCredentials>,
-    internal: { tokenFetcher?: TokenFetcher } = {},
-  ) {
+  constructor(settings: ResolvedFields, accounts: ReadonlyMap<string, SendfactCredentials>) {
     this.environment = settings.environment;
     this.baseUrl = normalizeBaseUrl(settings.baseUrl);
     this.origin = new URL(this.baseUrl).origin;
@@ -91,7 +84,6 @@ export class ResolvedSendfactAuthOptions {
     this.maxConcurrentTokenRequests = settings.maxConcurrentTokenRequests;
     this.accountIdleTtlMs = settings.accountIdleTtlMs;
     this.telemetry = Object.freeze(resolveTelemetryOptions(settings.telemetry, []));
-    if (internal.tokenFetcher !== undefined) this.tokenFetcher = internal.tokenFetcher;
   }
 
   /** The configured login of `accountId`, if any (the resolver's are not here). */
@@ -129,11 +121,10 @@ export class ResolvedSendfactAuthOptions {
 export function resolveSendfactAuthOptions(
   options: SendfactAuthModuleOptions | undefined = {},
   env: SendfactEnvironmentVariables = readSendfactEnvironment(),
-  internal: { tokenFetcher?: TokenFetcher } = {},
 ): ResolvedSendfactAuthOptions {
   const { settings, accounts, problems } = mergeSendfactConfig(options ?? {}, env);
   if (problems.length > 0) throw new SendfactConfigError(problems);
-  return new ResolvedSendfactAuthOptions(settings as ResolvedFields, accounts, internal);
+  return new ResolvedSendfactAuthOptions(settings as ResolvedFields, accounts);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

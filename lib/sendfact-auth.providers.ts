@@ -1,12 +1,45 @@
 import type { Provider } from '@nestjs/common';
+import { SendfactAccounts } from './accounts/sendfact-accounts.registry.js';
+import { createSendfactTokenFetcher } from './accounts/sendfact-token.fetcher.js';
 import { SendfactCpeService } from './cpe/sendfact-cpe.service.js';
-import { SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
+import type { SendfactTokenFetcher } from './interfaces/sendfact-token-fetcher.interface.js';
+import type { SendfactTokenStore } from './interfaces/sendfact-token-store.interface.js';
+import {
+  SENDFACT_ACCOUNTS,
+  SENDFACT_AUTH_OPTIONS,
+  SENDFACT_TOKEN_FETCHER,
+  SENDFACT_TOKEN_STORE,
+} from './sendfact-auth.constants.js';
 import { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
+import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 import { SendfactAuthService } from './sendfact-auth.service.js';
 import { SendfactHttpService, createSendfactHttpService } from './sendfact-http.service.js';
 
-/** The providers built on `SENDFACT_AUTH_OPTIONS`, shared by the module and the testing module. */
+/**
+ * The providers built on `SENDFACT_AUTH_OPTIONS`, shared by the module and the testing module. The token
+ * fetcher, the token store and the accounts are each behind a token, so that a test (or an app) can
+ * replace one with `overrideProvider` and keep the rest.
+ */
 export const SENDFACT_AUTH_PROVIDERS: Provider[] = [
+  {
+    provide: SENDFACT_TOKEN_FETCHER,
+    useFactory: createSendfactTokenFetcher,
+    inject: [SENDFACT_AUTH_OPTIONS],
+  },
+  {
+    provide: SENDFACT_TOKEN_STORE,
+    useFactory: (options: ResolvedSendfactAuthOptions) => options.tokenStore,
+    inject: [SENDFACT_AUTH_OPTIONS],
+  },
+  {
+    provide: SENDFACT_ACCOUNTS,
+    useFactory: (
+      options: ResolvedSendfactAuthOptions,
+      fetcher: SendfactTokenFetcher,
+      store: SendfactTokenStore,
+    ) => new SendfactAccounts(options, fetcher, store),
+    inject: [SENDFACT_AUTH_OPTIONS, SENDFACT_TOKEN_FETCHER, SENDFACT_TOKEN_STORE],
+  },
   SendfactAuthService,
   SendfactAuthInterceptor,
   {

@@ -2,7 +2,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from 'axios';
-import type { TokenGrant } from '../engine/token-engine.js';
+import type { TokenGrant } from '../interfaces/token-grant.interface.js';
 import {
   SendfactCredentialsError,
   SendfactTokenRequestError,

@@ -1,3 +1,5 @@
+import { mustRefreshAtOf, refreshAtOf } from './token-decision.js';
+
 /**
  * When the token engine refreshes and how it retries. Windows are fractions of the token's lifetime, so the
  * same policy fits Sendfact's 120 s tokens and the few seconds used in tests.
@@ -72,9 +74,10 @@ export function scheduleFor(
   lifetimeMs: number,
   policy: RefreshPolicy,
 ): TokenSchedule {
-  const margin = Math.min(lifetimeMs * policy.safetyMarginRatio, policy.maxSafetyMarginMs);
-  const mustRefreshAt = obtainedAt + lifetimeMs - margin;
-  const refreshAt = Math.min(obtainedAt + lifetimeMs * policy.refreshAheadRatio, mustRefreshAt);
+  // The same two points decide() computes, so a schedule shown or stored never disagrees with a decision.
+  const life = { obtainedAt, lifetimeMs };
+  const mustRefreshAt = mustRefreshAtOf(life, policy);
+  const refreshAt = refreshAtOf(life, policy, mustRefreshAt);
   return { expiresAt: obtainedAt + lifetimeMs, refreshAt, mustRefreshAt };
 }
 

@@ -2,9 +2,16 @@ import { SendfactTooManyAccountsError } from '../sendfact-auth.errors.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { TokenEngine } from './token-engine.js';
 
-export interface TokenEnginePoolOptions {
+/** What the pool needs of what it holds: a token engine, or an account that owns one. */
+export interface PooledEngine {
+  /** A token request is under way: never evicted meanwhile. */
+  readonly refreshing: boolean;
+  close(): void;
+}
+
+export interface TokenEnginePoolOptions<T extends PooledEngine = TokenEngine> {
   /** Makes the engine of an account the pool has not seen (or has evicted). */
-  create: (accountId: string) => TokenEngine;
+  create: (accountId: string) => T;
   clock: Clock;
   /**
    * At most this many engines, those with a token request under way included; past it the least recently
@@ -15,8 +22,8 @@ export interface TokenEnginePoolOptions {
   idleTtlMs: number;
 }
 
-interface Slot {
-  engine: TokenEngine;
+interface Slot<T> {
+  engine: T;
   lastUsed: number;
 }
 
@@ -27,13 +34,13 @@ interface Slot {
  * grow the pool (and the open token requests) without bound, e.g. against a token endpoint that hangs.
  * Failing fast rather than queueing keeps a caller from waiting on other tenants' requests.
  */
-export class TokenEnginePool {
-  readonly #options: TokenEnginePoolOptions;
-  readonly #slots = new Map<string, Slot>();
+export class TokenEnginePool<T extends PooledEngine = TokenEngine> {
+  readonly #options: TokenEnginePoolOptions<T>;
+  readonly #slots = new Map<string, Slot<T>>();
   #sweep: TimerHandle | undefined;
   #closed = false;
 
-  constructor(options: TokenEnginePoolOptions) {
+  constructor(options: TokenEnginePoolOptions<T>) {
     this.#options = options;
   }
 
@@ -41,7 +48,7 @@ export class TokenEnginePool {
    * The engine of `accountId`, made if needed. Throws {@link SendfactTooManyAccountsError} when the pool is
    * full and no engine in it is idle.
    */
-  get(accountId: string): TokenEngine {
+  get(accountId: string): T {
     const now = this.#options.clock.now();
     const slot = this.#slots.get(accountId);
     if (slot !== undefined) {
@@ -58,7 +65,7 @@ export class TokenEnginePool {
   }
 
   /** The engine of `accountId` if the pool has one; never makes one. */
-  peek(accountId: string): TokenEngine | undefined {
+  peek(accountId: string): T | undefined {
     return this.#slots.get(accountId)?.engine;
   }
 
@@ -66,7 +73,7 @@ export class TokenEnginePool {
     return this.#slots.size;
   }
 
-  engines(): IterableIterator<TokenEngine> {
+  engines(): IterableIterator<T> {
     return [...this.#slots.values()].map((slot) => slot.engine).values();
   }
 
@@ -80,7 +87,7 @@ export class TokenEnginePool {
 
   /** Drops the least recently used idle engine; returns whether there was one. */
   #evictLeastRecentlyUsed(): boolean {
-    let oldest: [string, Slot] | undefined;
+    let oldest: [string, Slot<T>] | undefined;
     for (const entry of this.#slots) {
       if (
         !entry[1].engine.refreshing &&
@@ -111,7 +118,7 @@ export class TokenEnginePool {
     );
   }
 
-  #drop(accountId: string, slot: Slot): void {
+  #drop(accountId: string, slot: Slot<T>): void {
     this.#slots.delete(accountId);
     slot.engine.close();
   }

@@ -1,5 +1,8 @@
-import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
+import type { TokenEngineEvent } from '../interfaces/token-engine-event.interface.js';
+import type { TokenEngineOptions } from '../interfaces/token-engine-options.interface.js';
+import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
+import type { TokenEngineStats, TokenState } from '../interfaces/token-state.interface.js';
 import {
   SendfactAbortedError,
   SendfactAuthClosedError,
@@ -7,125 +10,13 @@ import {
   SendfactCredentialsError,
   SendfactTokenRejectedError,
   SendfactTokenRequestError,
-  SendfactTokenResponseError,
 } from '../sendfact-auth.errors.js';
+import { abortable } from './abortable.js';
 import { type Clock, type TimerHandle, sleep, systemClock } from './clock.js';
-import {
-  DEFAULT_REFRESH_POLICY,
-  MAX_TOKEN_LIFETIME_MS,
-  type RefreshPolicy,
-  backoffDelay,
-  scheduleFor,
-} from './refresh-policy.js';
-
-/** What a token request yields. */
-export interface TokenGrant {
-  accessToken: string;
-  /** How long the token lives, in milliseconds. */
-  lifetimeMs: number;
-  /**
-   * Monotonic time its life counts from. Defaults to the moment the request was sent, the conservative
-   * choice: the server started the clock no earlier than that.
-   */
-  obtainedAt?: number;
-  /** The token was taken from a shared token store: another process (or account) made the token request. */
-  shared?: boolean;
-}
-
-/**
- * Obtains one token; must give up when `signal` fires. `stale` is a token the engine is replacing (the one
- * held, or one just dropped after a 401): a fetcher that reads from a shared store must not hand it back.
- */
-export type TokenFetcher = (signal: AbortSignal, stale?: string) => Promise<TokenGrant>;
-
-/** What the engine reports as it works. Times are milliseconds; no event carries a token. */
-export type TokenEngineEvent =
-  | { type: 'token-requested'; accountId: string; attempt: number; background: boolean }
-  | {
-      type: 'token-refreshed';
-      accountId: string;
-      lifetimeMs: number;
-      /** From the start of the refresh to the token in hand, retries included. */
-      durationMs: number;
-      background: boolean;
-      /** Taken from a shared token store rather than obtained by a token request of this process. */
-      shared: boolean;
-    }
-  | {
-      type: 'refresh-failed';
-      accountId: string;
-      error: SendfactAuthError;
-      attempt: number;
-      background: boolean;
-      /** When the engine will try again on its own, if it will. */
-      retryInMs?: number;
-      /** Whether callers still get a valid token meanwhile. */
-      servingCachedToken: boolean;
-    }
-  | { type: 'token-invalidated'; accountId: string };
-
-/** Options of a {@link TokenEngine}; only `fetcher` is required. */
-export interface TokenEngineOptions {
-  /** Obtains one token (the token request). */
-  fetcher: TokenFetcher;
-  /** The account, for events and errors. Default `default`. */
-  accountId?: string;
-  /** Default {@link systemClock}. */
-  clock?: Clock;
-  /** Default {@link DEFAULT_REFRESH_POLICY}. */
-  policy?: RefreshPolicy;
-  /** Source of jitter; injectable for deterministic tests. */
-  random?: () => number;
-  /** Called with each {@link TokenEngineEvent}, synchronously. */
-  onEvent?: (event: TokenEngineEvent) => void;
-  /** Refresh at the refresh-ahead point even when no caller asks, so an idle app never waits. */
-  proactiveRefresh?: boolean;
-  /** Called with the account id each time a caller has to wait for a token request (for telemetry). */
-  onWait?: (accountId: string) => void;
-}
-
-/** A point-in-time view of one account's token, safe to log and to serve on a status route. */
-export interface TokenState {
-  accountId: string;
-  /** `none`: no token; `valid`; `refresh-due`: valid, a refresh is due or running; `expired`: past its safety margin. */
-  status: 'none' | 'valid' | 'refresh-due' | 'expired';
-  /** Whether a caller would get a token now without waiting. */
-  usable: boolean;
-  obtainedAt?: Date;
-  refreshAt?: Date;
-  expiresAt?: Date;
-  lifetimeMs?: number;
-  /** First 12 hex digits of the token's SHA-256: tells tokens apart without revealing them. */
-  fingerprint?: string;
-  refreshing: boolean;
-  consecutiveFailures: number;
-  lastError?: { name: string; message: string; at: Date };
-}
-
-/** Counters of one engine, for metrics. */
-export interface TokenEngineStats {
-  tokenRequests: number;
-  tokenRequestFailures: number;
-  refreshes: number;
-  backgroundRefreshes: number;
-  invalidations: number;
-  lastRefreshDurationMs?: number;
-}
-
-interface HeldToken {
-  readonly value: string;
-  /** Resolved once; the hot path hands out this same promise. */
-  readonly promise: Promise<string>;
-  readonly obtainedAt: number;
-  readonly lifetimeMs: number;
-  readonly expiresAt: number;
-  readonly refreshAt: number;
-  readonly mustRefreshAt: number;
-  /** Obtained to replace a token the API refused: if the API refuses this one too, it refuses fresh tokens. */
-  readonly afterRefusal: boolean;
-  /** Taken from a shared token store (see {@link TokenGrant.shared}). */
-  readonly shared: boolean;
-}
+import { type HeldToken, holdGrant, tokenStateOf } from './held-token.js';
+import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './refresh-policy.js';
+import { decide, requestDelay } from './token-decision.js';
+import { TokenFailures } from './token-failures.js';
 
 interface Run {
   promise: Promise<HeldToken>;
@@ -140,37 +31,29 @@ const noop = () => {};
 /**
  * Holds one account's token: hands it out at once while valid, refreshes it ahead of expiry behind the
  * callers' backs, makes one token request however many callers wait (single flight), and backs off on failure.
- * Knows nothing of HTTP or Nest: it calls `fetcher` and reads `clock`.
+ * What a call gets is `decide()`'s answer; the engine carries it out. Knows nothing of HTTP or Nest: it calls
+ * `fetcher` and reads `clock`.
  */
 export class TokenEngine {
   readonly accountId: string;
   readonly #fetcher: TokenFetcher;
   readonly #clock: Clock;
   readonly #policy: RefreshPolicy;
-  readonly #random: () => number;
   readonly #onEvent: (event: TokenEngineEvent) => void;
   readonly #proactive: boolean;
   readonly #onWait: ((accountId: string) => void) | undefined;
+  /** What holds token requests back after failures: the gates `decide()` reads. */
+  readonly #failures: TokenFailures;
 
   #token: HeldToken | undefined;
   #run: Run | undefined;
+  /** Background retry after a failure, and proactive refresh at the refresh point; nobody awaits either. */
   #retryTimer: TimerHandle | undefined;
   #warmTimer: TimerHandle | undefined;
-  /** A background refresh is not started before this (backoff after a background failure). */
-  #nextBackgroundAttemptAt = 0;
-  /** No token request is sent before this (the server's Retry-After). */
-  #notBefore = 0;
-  /**
-   * Callers get this error back at once until `until`: after a failed wait, or after the API refused fresh
-   * tokens, to avoid a request storm.
-   */
-  #cooldown: { until: number; error: SendfactAuthError } | undefined;
-  #consecutiveFailures = 0;
   /** The token last dropped by `invalidate`, until a new one is held. */
   #dropped: string | undefined;
   /** The last drop was a refusal (`invalidate(token)`): the next token obtained replaces a refused one. */
   #refused = false;
-  #lastError: { error: SendfactAuthError; at: number } | undefined;
   #closed = false;
 
   readonly stats: TokenEngineStats = {
@@ -186,15 +69,15 @@ export class TokenEngine {
     this.#fetcher = options.fetcher;
     this.#clock = options.clock ?? systemClock;
     this.#policy = options.policy ?? DEFAULT_REFRESH_POLICY;
-    this.#random = options.random ?? Math.random;
     this.#onEvent = options.onEvent ?? noop;
     this.#proactive = options.proactiveRefresh ?? false;
     this.#onWait = options.onWait;
+    this.#failures = new TokenFailures(this.#policy, options.random ?? Math.random);
   }
 
   /**
    * The token, when one can be handed out without waiting; otherwise `undefined`. Starts a background
-   * refresh when one is due. This is the hot path of every outbound request: one clock read, two compares.
+   * refresh when one is due. This is the hot path of every outbound request: one clock read, one decision.
    */
   peek(): string | undefined {
     return this.#usable()?.value;
@@ -229,8 +112,7 @@ export class TokenEngine {
       const cooldownMs =
         this.#policy.tokenRejectedCooldownMs ?? DEFAULT_REFRESH_POLICY.tokenRejectedCooldownMs!;
       const error = new SendfactTokenRejectedError(cooldownMs, { accountId: this.accountId });
-      this.#cooldown = { until: now + cooldownMs, error };
-      this.#lastError = { error, at: this.#clock.wallNow() };
+      this.#failures.coolDown(now + cooldownMs, error, this.#clock.wallNow());
     }
     this.#warmTimer?.cancel();
     this.#warmTimer = undefined;
@@ -241,32 +123,8 @@ export class TokenEngine {
 
   /** A point-in-time view of the token, safe to log and to serve. */
   state(): TokenState {
-    const now = this.#clock.now();
-    const wall = this.#clock.wallNow();
-    const toDate = (mono: number) => new Date(Math.round(wall + (mono - now)));
-    const held = this.#token;
-    const state: TokenState = {
-      accountId: this.accountId,
-      status: 'none',
-      usable: false,
-      refreshing: this.#run !== undefined,
-      consecutiveFailures: this.#consecutiveFailures,
-    };
-    if (held !== undefined) {
-      state.status =
-        now < held.refreshAt ? 'valid' : now < held.mustRefreshAt ? 'refresh-due' : 'expired';
-      state.usable = now < held.mustRefreshAt;
-      state.obtainedAt = toDate(held.obtainedAt);
-      state.refreshAt = toDate(held.refreshAt);
-      state.expiresAt = toDate(held.expiresAt);
-      state.lifetimeMs = held.lifetimeMs;
-      state.fingerprint = createHash('sha256').update(held.value).digest('hex').slice(0, 12);
-    }
-    if (this.#lastError !== undefined) {
-      const { error, at } = this.#lastError;
-      state.lastError = { name: error.name, message: error.message, at: new Date(at) };
-    }
-    return state;
+    const clock = { now: this.#clock.now(), wall: this.#clock.wallNow() };
+    return tokenStateOf(this.accountId, this.#token, this.#failures, clock);
   }
 
   /** Whether a token request is under way. */
@@ -289,22 +147,21 @@ export class TokenEngine {
     return `TokenEngine { accountId: '${this.accountId}', status: '${this.state().status}' }`;
   }
 
+  /** The held token if `decide()` says to serve it, starting the background refresh it asks for. */
   #usable(): HeldToken | undefined {
     const held = this.#token;
     if (held === undefined) return undefined;
-    const now = this.#clock.now();
-    if (now < held.refreshAt) return held;
-    if (now >= held.mustRefreshAt) return undefined;
-    // Not before a Retry-After either: a background run never sleeps, so no timer of it keeps Node alive.
-    if (
-      this.#run === undefined &&
-      now >= this.#nextBackgroundAttemptAt &&
-      now >= this.#notBefore &&
-      !this.#closed
-    ) {
-      this.#start(false);
+    switch (decide(this.#clock.now(), held, this.#failures, this.#policy).action) {
+      case 'serve':
+        return held;
+      case 'serve-and-refresh':
+        // decide() holds it back during a Retry-After: a background run never sleeps, so no timer of it
+        // keeps Node alive.
+        if (!this.#closed) this.#start(false);
+        return held;
+      default:
+        return undefined;
     }
-    return held;
   }
 
   #wait(signal: AbortSignal | undefined, force: boolean): Promise<string> {
@@ -312,17 +169,16 @@ export class TokenEngine {
       return Promise.reject(new SendfactAuthClosedError({ accountId: this.accountId }));
     if (signal?.aborted)
       return Promise.reject(new SendfactAbortedError({ accountId: this.accountId }));
-    const now = this.#clock.now();
     if (!force) {
-      const cooldown = this.#cooldown;
-      if (cooldown !== undefined && now < cooldown.until) return Promise.reject(cooldown.error);
+      const decision = decide(this.#clock.now(), this.#token, this.#failures, this.#policy);
+      if (decision.action === 'fail-fast') return Promise.reject(decision.error);
     }
     let run = this.#run;
     if (run === undefined) run = this.#start(true);
     else run.foreground = true;
     this.#onWait?.(this.accountId);
     const value = run.promise.then(valueOf);
-    return signal === undefined ? value : this.#abortable(value, signal);
+    return signal === undefined ? value : abortable(value, signal, this.accountId);
   }
 
   #start(foreground: boolean): Run {
@@ -335,8 +191,11 @@ export class TokenEngine {
       promise: undefined as unknown as Promise<HeldToken>,
     };
     this.#run = run;
+    this.#failures.refreshing = true;
     run.promise = this.#attempts(run).finally(() => {
-      if (this.#run === run) this.#run = undefined;
+      if (this.#run !== run) return;
+      this.#run = undefined;
+      this.#failures.refreshing = false;
     });
     // A background run may fail with nobody waiting on it; that is reported as an event, not a crash.
     run.promise.catch(noop);
@@ -346,24 +205,28 @@ export class TokenEngine {
   async #attempts(run: Run): Promise<HeldToken> {
     const signal = run.controller.signal;
     for (let attempt = 1; ; attempt++) {
-      const wait = this.#notBefore - this.#clock.now();
+      const wait = requestDelay(this.#clock.now(), this.#failures);
       // Only a run that callers wait on sleeps (see #usable), so the sleep keeps the process alive.
       if (wait > 0) await sleep(this.#clock, wait, signal, { keepAlive: true });
       const sentAt = this.#clock.now();
       this.stats.tokenRequests++;
-      this.#onEvent({
-        type: 'token-requested',
-        accountId: this.accountId,
-        attempt,
-        background: !run.foreground,
-      });
+      const background = !run.foreground;
+      this.#onEvent({ type: 'token-requested', accountId: this.accountId, attempt, background });
       let held: HeldToken;
       try {
-        held = this.#hold(await this.#fetcher(signal, this.#token?.value ?? this.#dropped), sentAt);
+        const grant = await this.#fetcher(signal, this.#token?.value ?? this.#dropped);
+        const at = { sentAt, now: this.#clock.now() };
+        held = holdGrant(grant, at, this.#policy, this.accountId, this.#refused);
       } catch (cause) {
         if (this.#closed) throw new SendfactAuthClosedError({ accountId: this.accountId });
-        const error = this.#asAuthError(cause);
-        const { retryInMs, askedTooLong } = this.#recordFailure(error);
+        const error = asAuthError(cause, this.accountId);
+        this.stats.tokenRequestFailures++;
+        const now = this.#clock.now();
+        const { retryInMs, askedTooLong } = this.#failures.record(
+          error,
+          now,
+          this.#clock.wallNow(),
+        );
         const retryNow =
           run.foreground &&
           error.retryable &&
@@ -385,69 +248,18 @@ export class TokenEngine {
     }
   }
 
-  #hold(grant: TokenGrant, sentAt: number): HeldToken {
-    const { accessToken, lifetimeMs } = grant;
-    if (typeof accessToken !== 'string' || accessToken.length === 0) {
-      throw new SendfactTokenResponseError('access_token is empty', { accountId: this.accountId });
-    }
-    if (!(Number.isFinite(lifetimeMs) && lifetimeMs > 0)) {
-      throw new SendfactTokenResponseError('the token lifetime is not a positive finite number', {
-        accountId: this.accountId,
-      });
-    }
-    if (lifetimeMs > MAX_TOKEN_LIFETIME_MS) {
-      throw new SendfactTokenResponseError(
-        `the token lifetime (${Math.round(lifetimeMs)} ms) is longer than a day`,
-        { accountId: this.accountId },
-      );
-    }
-    // A start in the future would stretch the token's life; one that is not a number would void its dates.
-    const obtainedAt =
-      grant.obtainedAt !== undefined && Number.isFinite(grant.obtainedAt)
-        ? Math.min(grant.obtainedAt, this.#clock.now())
-        : sentAt;
-    const schedule = scheduleFor(obtainedAt, lifetimeMs, this.#policy);
-    if (this.#clock.now() >= schedule.mustRefreshAt) {
-      // Handing it out could put an expired token on the wire: treat as a slow, retryable failure.
-      throw new SendfactTokenRequestError(
-        `the token arrived too late to be used safely (lifetime ${Math.round(lifetimeMs)} ms)`,
-        { accountId: this.accountId, retryable: true },
-      );
-    }
-    return {
-      value: accessToken,
-      promise: Promise.resolve(accessToken),
-      obtainedAt,
-      lifetimeMs,
-      ...schedule,
-      afterRefusal: this.#refused,
-      shared: grant.shared === true,
-    };
-  }
-
   #succeed(run: Run, held: HeldToken): void {
     const durationMs = this.#clock.now() - run.startedAt;
     this.#token = held;
     this.#dropped = undefined;
     this.#refused = false;
-    this.#consecutiveFailures = 0;
-    this.#cooldown = undefined;
-    this.#notBefore = 0;
-    this.#nextBackgroundAttemptAt = 0;
+    this.#failures.clear();
     this.stats.refreshes++;
     if (!run.foreground) this.stats.backgroundRefreshes++;
     this.stats.lastRefreshDurationMs = durationMs;
     this.#warmTimer?.cancel();
-    // Nobody awaits the proactive refresh: it must not keep the process alive.
     this.#warmTimer = this.#proactive
-      ? this.#clock.setTimer(
-          () => {
-            this.#warmTimer = undefined;
-            this.#usable();
-          },
-          held.refreshAt - this.#clock.now(),
-          { keepAlive: false },
-        )
+      ? this.#lookAgainIn(held.refreshAt - this.#clock.now())
       : undefined;
     this.#onEvent({
       type: 'token-refreshed',
@@ -459,55 +271,41 @@ export class TokenEngine {
     });
   }
 
-  /**
-   * Counts a failed token request; returns how long to wait before the next one, and whether the server
-   * asked for a longer wait than a caller should be held for.
-   */
-  #recordFailure(error: SendfactAuthError): { retryInMs: number; askedTooLong: boolean } {
-    this.stats.tokenRequestFailures++;
-    this.#consecutiveFailures++;
-    this.#lastError = { error, at: this.#clock.wallNow() };
-    const asked = error instanceof SendfactTokenRequestError ? (error.retryAfterMs ?? 0) : 0;
-    // However long the server asks (a day, a date in the year 9999), token requests are held back no longer
-    // than maxRetryAfterMs: the account must not stay locked once Sendfact answers again.
-    const retryAfterMs = Math.min(asked, this.#policy.maxRetryAfterMs);
-    if (retryAfterMs > 0) this.#notBefore = this.#clock.now() + retryAfterMs;
-    return {
-      retryInMs: Math.max(
-        backoffDelay(this.#consecutiveFailures, this.#policy, this.#random),
-        retryAfterMs,
-      ),
-      askedTooLong: asked > this.#policy.maxRetryAfterMs,
-    };
-  }
-
+  /** Ends a run that will not retry now: defer to a background retry, or cool down the waiting callers. */
   #giveUp(run: Run, error: SendfactAuthError, attempt: number, retryInMs: number): void {
     const now = this.#clock.now();
     const held = this.#token;
-    const credentials = error instanceof SendfactCredentialsError;
-    const wait = credentials
-      ? Math.max(retryInMs, this.#policy.credentialsErrorCooldownMs)
-      : retryInMs;
+    const wait =
+      error instanceof SendfactCredentialsError
+        ? Math.max(retryInMs, this.#policy.credentialsErrorCooldownMs)
+        : retryInMs;
     if (!run.foreground && held !== undefined && now < held.mustRefreshAt) {
       // Nobody is waiting and the held token still serves: try again later, behind the callers' backs.
-      this.#nextBackgroundAttemptAt = now + wait;
+      this.#failures.backgroundNotBefore = now + wait;
       const again = error.retryable && now + wait < held.mustRefreshAt;
-      if (again) {
-        // Nobody awaits a background retry: it must not keep the process alive.
-        this.#retryTimer = this.#clock.setTimer(
-          () => {
-            this.#retryTimer = undefined;
-            this.#usable();
-          },
-          wait,
-          { keepAlive: false },
-        );
-      }
+      if (again) this.#retryTimer = this.#lookAgainIn(wait);
       this.#emitFailure(error, attempt, run, again ? wait : undefined);
       return;
     }
-    this.#cooldown = { until: now + wait, error };
+    this.#failures.coolDown(now + wait, error);
     this.#emitFailure(error, attempt, run, undefined);
+  }
+
+  /**
+   * A timer that looks at the token again in `inMs`, which starts the refresh `decide()` calls for then.
+   * Nobody awaits it, so it must not keep the process alive.
+   */
+  #lookAgainIn(inMs: number): TimerHandle {
+    const timer = this.#clock.setTimer(
+      () => {
+        if (this.#retryTimer === timer) this.#retryTimer = undefined;
+        if (this.#warmTimer === timer) this.#warmTimer = undefined;
+        this.#usable();
+      },
+      inMs,
+      { keepAlive: false },
+    );
+    return timer;
   }
 
   #emitFailure(error: SendfactAuthError, attempt: number, run: Run, retryInMs: number | undefined) {
@@ -522,33 +320,15 @@ export class TokenEngine {
       servingCachedToken: held !== undefined && this.#clock.now() < held.mustRefreshAt,
     });
   }
+}
 
-  #asAuthError(cause: unknown): SendfactAuthError {
-    if (cause instanceof SendfactAuthError) return cause;
-    return new SendfactTokenRequestError('the token request failed', {
-      accountId: this.accountId,
-      retryable: true,
-      cause,
-    });
-  }
-
-  #abortable(value: Promise<string>, signal: AbortSignal): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const onAbort = () =>
-        reject(new SendfactAbortedError({ accountId: this.accountId, cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
-      value.then(
-        (token) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(token);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
-  }
+function asAuthError(cause: unknown, accountId: string): SendfactAuthError {
+  if (cause instanceof SendfactAuthError) return cause;
+  return new SendfactTokenRequestError('the token request failed', {
+    accountId,
+    retryable: true,
+    cause,
+  });
 }
 
 function valueOf(held: HeldToken): string {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { TokenState } from '../engine/token-engine.js';
+import type { TokenState } from '../interfaces/token-state.interface.js';
 import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../sendfact-auth.constants.js';
 import { SendfactAuthService } from '../sendfact-auth.service.js';
 import type { SendfactHealthCheckOptions } from './sendfact-health-check-options.interface.js';

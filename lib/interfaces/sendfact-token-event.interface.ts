@@ -1,4 +1,5 @@
-import type { TokenEngineEvent, TokenEngineStats } from '../engine/token-engine.js';
+import type { TokenEngineEvent } from './token-engine-event.interface.js';
+import type { TokenEngineStats } from './token-state.interface.js';
 
 /**
  * Events of `SendfactAuthService.events$`. None carries a token or a password.

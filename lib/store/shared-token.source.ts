@@ -1,6 +1,7 @@
 import { type Clock, type TimerHandle, sleep } from '../engine/clock.js';
 import { type RefreshPolicy, scheduleFor } from '../engine/refresh-policy.js';
-import type { TokenFetcher, TokenGrant } from '../engine/token-engine.js';
+import { OPEN_GATES, decide, mustRefreshAtOf } from '../engine/token-decision.js';
+import type { TokenFetcher, TokenGrant } from '../interfaces/token-grant.interface.js';
 import { storedTokenProblem } from '../client/token-response.parser.js';
 import type { SendfactCredentials } from '../client/sendfact-token.client.js';
 import type {
@@ -153,10 +154,7 @@ export class SharedTokenSource {
     }
   }
 
-  /**
-   * The shared token, if it is still before its refresh point (an older one would be refreshed again at
-   * once) and is not the `stale` one being replaced.
-   */
+  /** The shared token, if `decide()` would serve it as it is, and it is not the `stale` one being replaced. */
   async #fresh(key: TokenKeys, stale: string | undefined): Promise<TokenGrant | undefined> {
     // remainingMs was true when the store read it, at the latest: count it from when the read was sent, as a
     // token request's lifetime is counted from when it was sent, so a slow answer never stretches a deadline.
@@ -175,15 +173,14 @@ export class SharedTokenSource {
     }
     if (stored.accessToken === stale) return undefined;
     const { policy } = this.#options;
-    const { refreshAt, mustRefreshAt } = scheduleFor(0, stored.lifetimeMs, policy);
-    // The store keeps a token until its safety margin: remainingMs counts down to mustRefreshAt.
-    if (stored.remainingMs <= mustRefreshAt - refreshAt) return undefined;
-    return {
-      accessToken: stored.accessToken,
-      lifetimeMs: stored.lifetimeMs,
-      obtainedAt: sentAt + stored.remainingMs - mustRefreshAt,
-      shared: true,
-    };
+    // The store keeps a token until its safety margin: remainingMs counts down to its must-refresh point.
+    const lifetimeMs = stored.lifetimeMs;
+    const obtainedAt =
+      sentAt + stored.remainingMs - mustRefreshAtOf({ obtainedAt: 0, lifetimeMs }, policy);
+    const grant = { accessToken: stored.accessToken, lifetimeMs, obtainedAt, shared: true };
+    // Shared only while the engine would serve it without a refresh: one past its refresh point would be
+    // refreshed again at once, by every replica that took it.
+    return decide(sentAt, grant, OPEN_GATES, policy).action === 'serve' ? grant : undefined;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
 import type { Clock } from '../engine/clock.js';
-import type { TokenFetcher } from '../engine/token-engine.js';
+import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
 import type { SendfactTokenEvent } from '../interfaces/sendfact-token-event.interface.js';
 import { type OpenTelemetryApiModule, loadOpenTelemetryApi } from './opentelemetry-api.loader.js';
 import type { SendfactTelemetryHooks } from './telemetry-hooks.interface.js';

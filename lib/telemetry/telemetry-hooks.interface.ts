@@ -1,4 +1,4 @@
-import type { TokenFetcher } from '../engine/token-engine.js';
+import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
 
 /**
  * What the service and the interceptor call on the telemetry, when it is on. Free of OpenTelemetry types, so

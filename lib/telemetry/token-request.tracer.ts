@@ -1,5 +1,5 @@
 import type { Attributes, Link, Span, Tracer } from '@opentelemetry/api';
-import type { TokenFetcher } from '../engine/token-engine.js';
+import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
 import type { SendfactAuthError } from '../sendfact-auth.errors.js';
 import type { OpenTelemetryApiModule } from './opentelemetry-api.loader.js';
 import { ATTRIBUTES, RETRY_EVENT, SPANS, TELEMETRY_SCOPE } from './telemetry.constants.js';

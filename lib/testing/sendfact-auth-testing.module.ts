@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse } from 'axios';
-import { SENDFACT_AUTH_OPTIONS } from '../sendfact-auth.constants.js';
+import { substituteTokenFetcher } from '../accounts/sendfact-token.fetcher.js';
+import type { SendfactTokenFetcher } from '../interfaces/sendfact-token-fetcher.interface.js';
+import { SENDFACT_AUTH_OPTIONS, SENDFACT_TOKEN_FETCHER } from '../sendfact-auth.constants.js';
 import {
   type ResolvedSendfactAuthOptions,
   resolveSendfactAuthOptions,
@@ -64,6 +66,8 @@ export class SendfactAuthTestingModule {
       providers: [
         { provide: SENDFACT_AUTH_OPTIONS, useValue: createSendfactTestingOptions(options) },
         ...SENDFACT_AUTH_PROVIDERS,
+        // Listed after the module's own, so it replaces the token endpoint's fetcher.
+        { provide: SENDFACT_TOKEN_FETCHER, useValue: fixedTokenFetcher(options) },
       ],
       exports: SENDFACT_AUTH_EXPORTS,
     };
@@ -82,9 +86,7 @@ export class SendfactAuthTestingModule {
 export function createSendfactTestingOptions(
   options: Omit<SendfactAuthTestingOptions, 'isGlobal'> = {},
 ): ResolvedSendfactAuthOptions {
-  const accessToken = options.accessToken ?? SENDFACT_TEST_TOKEN;
-  const lifetimeMs = options.tokenLifetimeMs ?? 3_600_000;
-  return resolveSendfactAuthOptions(
+  const resolved = resolveSendfactAuthOptions(
     {
       username: 'USER00000000000',
       password: 'testing',
@@ -93,8 +95,18 @@ export function createSendfactTestingOptions(
       ...(options.respond === undefined ? {} : { http: { adapter: adapterFor(options.respond) } }),
     },
     readSendfactEnvironment({}),
-    { tokenFetcher: async () => ({ accessToken, lifetimeMs }) },
   );
+  // An app that overrides only SENDFACT_AUTH_OPTIONS keeps the module's own fetcher provider: these options
+  // tell it to hand out the fixed token instead of calling the token endpoint.
+  substituteTokenFetcher(resolved, fixedTokenFetcher(options));
+  return resolved;
+}
+
+/** Hands out the fixed token, whatever the account and its credentials. */
+function fixedTokenFetcher(options: SendfactAuthTestingOptions): SendfactTokenFetcher {
+  const accessToken = options.accessToken ?? SENDFACT_TEST_TOKEN;
+  const lifetimeMs = options.tokenLifetimeMs ?? 3_600_000;
+  return { requestToken: async () => ({ accessToken, lifetimeMs }) };
 }
 
 function adapterFor(respond: NonNullable<SendfactAuthTestingOptions['respond']>): AxiosAdapter {

@@ -1,0 +1,56 @@
+import { Test } from '@nestjs/testing';
+import {
+  SENDFACT_TOKEN_FETCHER,
+  SendfactAuthModule,
+  SendfactAuthService,
+  readSendfactEnvironment,
+  resolveSendfactAuthOptions,
+  type SendfactCredentials,
+  type SendfactTokenFetcher,
+} from 'nestjs-sendfact-auth';
+import {
+  STAND_IN_DEFAULT_ACCOUNT,
+  createSendfactTestingOptions,
+} from 'nestjs-sendfact-auth/testing';
+import { describe, expect, it } from 'vitest';
+
+const OPTIONS = {
+  username: STAND_IN_DEFAULT_ACCOUNT.username,
+  password: STAND_IN_DEFAULT_ACCOUNT.password,
+  // Nothing listens there: a token request that reached the network would fail.
+  baseUrl: 'http://127.0.0.1:9',
+  allowInsecureHttp: true,
+};
+
+describe('the providers behind injection tokens', () => {
+  it('lets a test replace the token endpoint with overrideProvider(SENDFACT_TOKEN_FETCHER), which gets the login', async () => {
+    const logins: SendfactCredentials[] = [];
+    const fetcher: SendfactTokenFetcher = {
+      requestToken: async (credentials) => {
+        logins.push(credentials);
+        return { accessToken: 'from-the-override', lifetimeMs: 120_000 };
+      },
+    };
+    const moduleRef = await Test.createTestingModule({
+      imports: [SendfactAuthModule.forRoot(OPTIONS)],
+    })
+      .overrideProvider(SENDFACT_TOKEN_FETCHER)
+      .useValue(fetcher)
+      .compile();
+    const auth = moduleRef.get(SendfactAuthService);
+    expect(await auth.getAccessToken()).toBe('from-the-override');
+    expect(await auth.getAccessToken()).toBe('from-the-override');
+    expect(logins).toEqual([
+      { username: STAND_IN_DEFAULT_ACCOUNT.username, password: STAND_IN_DEFAULT_ACCOUNT.password },
+    ]);
+    await moduleRef.close();
+  });
+
+  it("keeps the testing kit's fixed token out of the options it makes", () => {
+    const options = createSendfactTestingOptions({ accessToken: 'fixed' });
+    expect(Object.keys(options)).not.toContain('tokenFetcher');
+    expect(Object.keys(resolveSendfactAuthOptions(OPTIONS, readSendfactEnvironment({})))).toEqual(
+      Object.keys(options),
+    );
+  });
+});
