@@ -36,8 +36,6 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   readonly #options: ResolvedSendfactAuthOptions;
   readonly #accounts: SendfactAccounts;
   #replays = 0;
-  /** Duration of the most recent refresh of any account. */
-  #lastRefreshDurationMs: number | undefined;
 
   /** @internal Made by Nest from the module's providers. */
   constructor(
@@ -47,9 +45,6 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     this.#options = options;
     this.#accounts = accounts;
     this.events$ = accounts.events$;
-    this.events$.subscribe((event) => {
-      if (event.type === 'token-refreshed') this.#lastRefreshDurationMs = event.durationMs;
-    });
   }
 
   /** A valid access token: at once while one is held, otherwise after the one shared token request. */
@@ -105,25 +100,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
 
   /** Counters summed over all accounts. */
   getStats(): SendfactAuthStats {
-    const total: SendfactAuthStats = {
-      tokenRequests: 0,
-      tokenRequestFailures: 0,
-      refreshes: 0,
-      backgroundRefreshes: 0,
-      invalidations: 0,
-      replays: this.#replays,
-    };
-    if (this.#lastRefreshDurationMs !== undefined)
-      total.lastRefreshDurationMs = this.#lastRefreshDurationMs;
-    for (const { engine } of this.#accounts.all()) {
-      const s = engine.stats;
-      total.tokenRequests += s.tokenRequests;
-      total.tokenRequestFailures += s.tokenRequestFailures;
-      total.refreshes += s.refreshes;
-      total.backgroundRefreshes += s.backgroundRefreshes;
-      total.invalidations += s.invalidations;
-    }
-    return total;
+    return { ...this.#accounts.totals(), replays: this.#replays };
   }
 
   /** The Sendfact base URL and origin the tokens are for. */

@@ -4,6 +4,7 @@ import { TokenEnginePool } from '../engine/token-engine-pool.js';
 import type { SendfactTokenEvent } from '../interfaces/sendfact-token-event.interface.js';
 import type { SendfactTokenFetcher } from '../interfaces/sendfact-token-fetcher.interface.js';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
+import type { TokenEngineStats } from '../interfaces/token-state.interface.js';
 import {
   SHARED_TOKEN_POLL_INTERVAL_MS,
   TOKEN_LEASE_GRACE_MS,
@@ -39,6 +40,8 @@ export class SendfactAccounts {
   readonly #events = new Subject<SendfactTokenEvent>();
   readonly #pool: TokenEnginePool<SendfactAccount>;
   readonly #logger: SendfactAuthLogger;
+  /** Duration of the most recent refresh of any account. */
+  #lastRefreshDurationMs: number | undefined;
 
   constructor(
     options: ResolvedSendfactAuthOptions,
@@ -70,7 +73,10 @@ export class SendfactAccounts {
       limiter: new TokenRequestLimiter(options.maxConcurrentTokenRequests),
       // Read when a token is fetched: accounts made before init() get the hooks all the same.
       telemetry: () => this.telemetry,
-      onEvent: (event) => this.#events.next(event),
+      onEvent: (event) => {
+        if (event.type === 'token-refreshed') this.#lastRefreshDurationMs = event.durationMs;
+        this.#events.next(event);
+      },
     };
     this.#pool = new TokenEnginePool({
       create: (accountId) => new SendfactAccount(accountId, deps),
@@ -112,6 +118,28 @@ export class SendfactAccounts {
   /** How many accounts are held now. */
   get size(): number {
     return (this.default === undefined ? 0 : 1) + this.#pool.size;
+  }
+
+  /** The counters of every account held now, summed. */
+  totals(): TokenEngineStats {
+    const total: TokenEngineStats = {
+      tokenRequests: 0,
+      tokenRequestFailures: 0,
+      refreshes: 0,
+      backgroundRefreshes: 0,
+      invalidations: 0,
+    };
+    if (this.#lastRefreshDurationMs !== undefined)
+      total.lastRefreshDurationMs = this.#lastRefreshDurationMs;
+    for (const { engine } of this.all()) {
+      const s = engine.stats;
+      total.tokenRequests += s.tokenRequests;
+      total.tokenRequestFailures += s.tokenRequestFailures;
+      total.refreshes += s.refreshes;
+      total.backgroundRefreshes += s.backgroundRefreshes;
+      total.invalidations += s.invalidations;
+    }
+    return total;
   }
 
   /** Publishes an event that no engine emits (a request replayed by the interceptor). */
