@@ -31,7 +31,7 @@ export interface Clock {
 }
 
 /** Node's timers hold at most 2^31 - 1 ms; a longer delay is armed in chunks of this size. */
-export const MAX_TIMER_CHUNK_MS = 2 ** 31 - 1;
+const MAX_TIMER_CHUNK_MS = 2 ** 31 - 1;
 
 /** The real clock: `performance.now()`, `Date.now()` and Node timers, `unref`'d unless `keepAlive`. */
 export const systemClock: Clock = {
