@@ -11,6 +11,7 @@ import {
 import { abortable } from './abortable.js';
 import { type Clock, systemClock } from './clock.js';
 import { type HeldToken, holdGrant, tokenStateOf } from './held-token.js';
+import { type KeepAlive, Waiters } from './keep-alive.js';
 import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './refresh-policy.js';
 import { RefreshTimers } from './refresh-timers.js';
 import { decide } from './token-decision.js';
@@ -36,6 +37,7 @@ export class TokenEngine {
   /** What holds token requests back after failures: the gates `decide()` reads. */
   readonly #failures: TokenFailures;
   readonly #timers: RefreshTimers;
+  readonly #waiters = new Waiters();
   /** What a run reads and changes of this engine. */
   readonly #host: TokenRunHost;
 
@@ -71,6 +73,7 @@ export class TokenEngine {
       policy: this.#policy,
       failures: this.#failures,
       timers: this.#timers,
+      waiters: this.#waiters,
       stats: this.stats,
       onEvent: this.#onEvent,
       held: () => this.#token,
@@ -136,6 +139,14 @@ export class TokenEngine {
     return this.#run !== undefined;
   }
 
+  /**
+   * @internal Whether a caller waits on the token request under way: the timers of that request (a shared
+   * store's polls) keep the process alive only while one does.
+   */
+  get keepAlive(): KeepAlive {
+    return this.#waiters;
+  }
+
   /** Stops for good: aborts the token request under way, rejects its waiters, cancels every timer. */
   close(): void {
     if (this.#closed) return;
@@ -175,12 +186,14 @@ export class TokenEngine {
       const decision = decide(this.#clock.now(), this.#token, this.#failures, this.#policy);
       if (decision.action === 'fail-fast') return Promise.reject(decision.error);
     }
+    // Joined before the run starts, so that a sleep it begins with keeps the process alive from the start.
+    const leave = this.#waiters.join();
     let run = this.#run;
     if (run === undefined) run = this.#start(true);
     else run.foreground = true;
     this.#onWait?.(this.accountId);
     const value = run.promise.then(valueOf);
-    return signal === undefined ? value : abortable(value, signal, this.accountId);
+    return signal === undefined ? value : abortable(value, signal, this.accountId, leave);
   }
 
   #start(foreground: boolean): TokenRun {
@@ -192,6 +205,7 @@ export class TokenEngine {
       if (this.#run !== run) return;
       this.#run = undefined;
       this.#failures.refreshing = false;
+      this.#waiters.settle();
     });
     return run;
   }

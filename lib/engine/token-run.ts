@@ -9,6 +9,7 @@ import {
 } from '../sendfact-auth.errors.js';
 import { type Clock, sleep } from './clock.js';
 import type { HeldToken } from './held-token.js';
+import type { Waiters } from './keep-alive.js';
 import type { RefreshPolicy } from './refresh-policy.js';
 import type { RefreshTimers } from './refresh-timers.js';
 import { requestDelay } from './token-decision.js';
@@ -23,6 +24,8 @@ export interface TokenRunHost {
   readonly policy: RefreshPolicy;
   readonly failures: TokenFailures;
   readonly timers: RefreshTimers;
+  /** The callers waiting on the run: its sleeps keep the process alive while there is one. */
+  readonly waiters: Waiters;
   readonly stats: TokenEngineStats;
   readonly onEvent: (event: TokenEngineEvent) => void;
   /** The token held now. */
@@ -38,7 +41,7 @@ export interface TokenRunHost {
 /**
  * One token request of an engine, with its retries: on a transient failure while a caller waits, it backs
  * off and tries again, up to `maxAttempts`; otherwise it ends, deferring to a background retry or cooling the
- * callers down. Its sleeps keep the process alive: a caller awaits them.
+ * callers down. Its sleeps keep the process alive only while a caller waits on them.
  */
 export class TokenRun {
   /** Set by {@link start}. */
@@ -65,10 +68,12 @@ export class TokenRun {
   async #attempts(): Promise<HeldToken> {
     const { accountId, clock, policy, failures, stats } = this.#host;
     const signal = this.controller.signal;
+    // A sleep keeps the process alive while a caller waits on it (an unref'd timer would let a script exit
+    // mid-retry), and no longer once the last one gave up (a script that stopped waiting must be free to end).
+    const followCallers = { keepAlive: this.#host.waiters };
     for (let attempt = 1; ; attempt++) {
       const wait = requestDelay(clock.now(), failures);
-      // Only a run that callers wait on sleeps (see the engine's #usable), so the sleep keeps the process alive.
-      if (wait > 0) await sleep(clock, wait, signal, { keepAlive: true });
+      if (wait > 0) await sleep(clock, wait, signal, followCallers);
       const sentAt = clock.now();
       stats.tokenRequests++;
       const background = !this.foreground;
@@ -91,8 +96,7 @@ export class TokenRun {
           retryInMs <= policy.maxRetryAfterMs;
         if (retryNow) {
           this.#failed(error, attempt, retryInMs);
-          // A caller's promise waits on this backoff: an unref'd timer would let a script exit mid-retry.
-          await sleep(clock, retryInMs, signal, { keepAlive: true });
+          await sleep(clock, retryInMs, signal, followCallers);
           continue;
         }
         if (error instanceof SendfactTokenRequestError) error.attempts = attempt;
