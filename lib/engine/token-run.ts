@@ -48,7 +48,10 @@ export class TokenRun {
   promise!: Promise<HeldToken>;
   readonly controller = new AbortController();
   readonly startedAt: number;
-  /** A caller waits on this run: retry transient failures instead of deferring to a timer. */
+  /**
+   * A caller joined this run: retry transient failures instead of deferring to a timer (even once that caller
+   * gave up; only the sleeps follow who still waits).
+   */
   foreground: boolean;
   readonly #host: TokenRunHost;
 

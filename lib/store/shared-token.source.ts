@@ -1,4 +1,5 @@
 import { type Clock, sleep } from '../engine/clock.js';
+import { type KeepAlive, NOBODY_WAITS } from '../engine/keep-alive.js';
 import { type RefreshPolicy, scheduleFor } from '../engine/refresh-policy.js';
 import { OPEN_GATES, decide, mustRefreshAtOf } from '../engine/token-decision.js';
 import type { TokenFetcher, TokenGrant } from '../interfaces/token-grant.interface.js';
@@ -37,6 +38,8 @@ interface SharedFetch {
   readonly fetchDirect: TokenFetcher;
   readonly signal: AbortSignal;
   readonly stale: string | undefined;
+  /** A caller waits on the fetch: its polls and store calls keep the process alive only while one does. */
+  readonly keepAlive: KeepAlive;
 }
 
 /**
@@ -59,10 +62,14 @@ export class SharedTokenSource {
     this.#store = new TokenStoreGuard(options);
   }
 
-  /** A fetcher for the account with `credentials`, fetching from Sendfact through `fetchDirect`. */
+  /**
+   * A fetcher for the account with `credentials`, fetching from Sendfact through `fetchDirect`. `keepAlive`
+   * tells whether a caller waits on the account's token request (the engine's `keepAlive`).
+   */
   fetcher(
     credentials: () => Promise<SendfactCredentials> | SendfactCredentials,
     fetchDirect: TokenFetcher,
+    keepAlive: KeepAlive,
   ): TokenFetcher {
     return async (signal, stale) => {
       const login = await credentials();
@@ -73,7 +80,7 @@ export class SharedTokenSource {
         return fetchDirect(signal);
       }
       try {
-        return await this.#obtain({ key, fetchDirect, signal, stale });
+        return await this.#obtain({ key, fetchDirect, signal, stale, keepAlive });
       } catch (error) {
         if (!(error instanceof StoreUnavailable)) throw error;
         return fetchDirect(signal);
@@ -85,8 +92,9 @@ export class SharedTokenSource {
   async invalidate(credentials: SendfactCredentials, accessToken: string): Promise<void> {
     const key = await this.#keyFor(credentials).catch(() => undefined);
     if (key === undefined) return;
+    // Nobody awaits this: a refused token is dropped behind the callers' backs.
     await this.#store
-      .call((store) => store.deleteIfCurrent(key.name, accessToken))
+      .call((store) => store.deleteIfCurrent(key.name, accessToken), NOBODY_WAITS)
       .catch(() => undefined);
   }
 
@@ -107,7 +115,7 @@ export class SharedTokenSource {
 
   async #obtain(fetch: SharedFetch): Promise<TokenGrant> {
     const { leaseMs, pollIntervalMs } = this.#options;
-    const { key, signal, stale } = fetch;
+    const { key, signal, stale, keepAlive } = fetch;
     const shared = await this.#fresh(fetch);
     if (shared !== undefined) return shared;
 
@@ -115,9 +123,12 @@ export class SharedTokenSource {
     // holder that died (its lease lapsed) is taken over at once. Past one lease, fetch for this process.
     const deadline = this.#options.clock.now() + leaseMs;
     while (this.#options.clock.now() < deadline) {
-      const leaseId = await this.#store.call((store) => store.acquireLease(key.name, leaseMs));
+      const leaseId = await this.#store.call(
+        (store) => store.acquireLease(key.name, leaseMs),
+        keepAlive,
+      );
       if (leaseId !== undefined) return this.#fetchAndShare(fetch, leaseId);
-      await sleep(this.#options.clock, pollIntervalMs, signal);
+      await sleep(this.#options.clock, pollIntervalMs, signal, { keepAlive });
       const token = await this.#fresh(fetch);
       if (token !== undefined) return token;
     }
@@ -125,7 +136,7 @@ export class SharedTokenSource {
   }
 
   async #fetchAndShare(fetch: SharedFetch, leaseId: string): Promise<TokenGrant> {
-    const { key, signal, stale } = fetch;
+    const { key, signal, stale, keepAlive } = fetch;
     try {
       // Someone may have shared a token between our last look and the lease.
       const shared = await this.#fresh(fetch);
@@ -136,32 +147,34 @@ export class SharedTokenSource {
       const { mustRefreshAt } = scheduleFor(obtainedAt, grant.lifetimeMs, this.#options.policy);
       const ttlMs = Math.floor(mustRefreshAt - this.#options.clock.now());
       await this.#store
-        .call((store) =>
-          store.set(
-            key.name,
-            {
-              accessToken: grant.accessToken,
-              lifetimeMs: grant.lifetimeMs,
-              mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
-            },
-            ttlMs,
-          ),
+        .call(
+          (store) =>
+            store.set(
+              key.name,
+              {
+                accessToken: grant.accessToken,
+                lifetimeMs: grant.lifetimeMs,
+                mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
+              },
+              ttlMs,
+            ),
+          keepAlive,
         )
         .catch(() => undefined);
       return { ...grant, obtainedAt };
     } finally {
       await this.#store
-        .call((store) => store.releaseLease(key.name, leaseId))
+        .call((store) => store.releaseLease(key.name, leaseId), keepAlive)
         .catch(() => undefined);
     }
   }
 
   /** The shared token, if `decide()` would serve it as it is, and it is not the `stale` one being replaced. */
-  async #fresh({ key, stale }: SharedFetch): Promise<TokenGrant | undefined> {
+  async #fresh({ key, stale, keepAlive }: SharedFetch): Promise<TokenGrant | undefined> {
     // remainingMs was true when the store read it, at the latest: count it from when the read was sent, as a
     // token request's lifetime is counted from when it was sent, so a slow answer never stretches a deadline.
     const sentAt = this.#options.clock.now();
-    const stored = await this.#store.call((store) => store.get(key.name));
+    const stored = await this.#store.call((store) => store.get(key.name), keepAlive);
     if (stored === undefined) return undefined;
     if (!isValidStoredToken(stored) || !this.#authentic(key, stored)) {
       // Whatever put it there (a bug, another version, someone with write access, another account's value
@@ -170,7 +183,7 @@ export class SharedTokenSource {
       if (typeof stored.accessToken === 'string') {
         const bad = stored.accessToken;
         await this.#store
-          .call((store) => store.deleteIfCurrent(key.name, bad))
+          .call((store) => store.deleteIfCurrent(key.name, bad), keepAlive)
           .catch(() => undefined);
       }
       return undefined;

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../engine/clock.js';
+import { type KeepAlive, setKeepAliveTimer } from '../engine/keep-alive.js';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
 
 /** A store call failed or took too long: the caller falls back to fetching for this process alone. */
@@ -29,8 +30,10 @@ export class TokenStoreGuard {
 
   /**
    * One store call, bounded in time; a failure marks the store down (logged once) and throws StoreUnavailable.
+   * The bound keeps the process alive while a caller waits on the call (`keepAlive`): a store that never
+   * answers must not let a script awaiting a token exit silently.
    */
-  async call<T>(fn: (store: SendfactTokenStore) => Promise<T>): Promise<T> {
+  async call<T>(fn: (store: SendfactTokenStore) => Promise<T>, keepAlive: KeepAlive): Promise<T> {
     let timer: TimerHandle | undefined;
     try {
       const result = await Promise.race([
@@ -38,9 +41,11 @@ export class TokenStoreGuard {
         new Promise<never>((_, reject) => {
           // After an event-loop stall the timer can run before the reply already waiting on the socket:
           // give pending I/O one turn before calling the store slow.
-          timer = this.#clock.setTimer(
+          timer = setKeepAliveTimer(
+            this.#clock,
             () => setImmediate(() => reject(new Error(`no answer in ${this.#timeoutMs} ms`))),
             this.#timeoutMs,
+            keepAlive,
           );
         }),
       ]);
