@@ -84,7 +84,7 @@ describe('the sleeps of a token request keep the process alive only while a call
     expect(await token).toBe(issued);
   });
 
-  it('tells its fetcher whether a caller waits: nobody during a background refresh, then whoever joins it', async () => {
+  it('knows whether a caller waits on its token request: nobody during a background refresh, then whoever joins it', async () => {
     const { clock, fetcher, engine } = setup();
     const first = engine.getToken();
     expect(engine.keepAlive.active).toBe(true);
