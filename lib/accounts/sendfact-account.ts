@@ -36,10 +36,6 @@ export class SendfactAccount {
   constructor(id: string, deps: SendfactAccountDeps) {
     this.id = id;
     this.#deps = deps;
-    const shared = deps.shared.fetcher(
-      () => this.#resolve(),
-      (signal) => this.#request(signal),
-    );
     // The limiter slot is taken before the shared-store lease, so a lease is never held while waiting in the
     // limiter's queue (others would take over when it lapsed and ask Sendfact again).
     const fetch: TokenFetcher = (signal, stale) =>
@@ -55,6 +51,12 @@ export class SendfactAccount {
       proactiveRefresh: options.proactiveRefresh,
       onEvent: deps.onEvent,
     });
+    // Made after the engine: the store's waits keep the process alive only while a caller waits on it.
+    const shared = deps.shared.fetcher(
+      () => this.#resolve(),
+      (signal) => this.#request(signal),
+      this.engine.keepAlive,
+    );
   }
 
   /** The login once resolved; `undefined` before the first token request, or after Sendfact refused it. */

@@ -1,3 +1,5 @@
+import { type KeepAlive, setKeepAliveTimer } from './keep-alive.js';
+
 /** A cancellable timer. */
 export interface TimerHandle {
   /** Stops the timer; nothing happens if it has fired already. */
@@ -31,7 +33,7 @@ export interface Clock {
 }
 
 /** Node's timers hold at most 2^31 - 1 ms; a longer delay is armed in chunks of this size. */
-export const MAX_TIMER_CHUNK_MS = 2 ** 31 - 1;
+const MAX_TIMER_CHUNK_MS = 2 ** 31 - 1;
 
 /** The real clock: `performance.now()`, `Date.now()` and Node timers, `unref`'d unless `keepAlive`. */
 export const systemClock: Clock = {
@@ -62,8 +64,11 @@ export const systemClock: Clock = {
 
 /** Options of {@link sleep}. */
 export interface SleepOptions {
-  /** Whether the sleep keeps the process alive. Default `true`: whoever awaits a sleep depends on it. */
-  keepAlive?: boolean;
+  /**
+   * Whether the sleep keeps the process alive. Default `true`: whoever awaits a sleep depends on it. A
+   * {@link KeepAlive} makes it follow the callers that wait on the work (re-armed when the last one gives up).
+   */
+  keepAlive?: boolean | KeepAlive;
 }
 
 /** Resolves after `ms` on `clock`, or rejects with `signal.reason` when the signal fires first. */
@@ -79,14 +84,15 @@ export function sleep(
       timer.cancel();
       reject(signal.reason);
     };
-    const timer = clock.setTimer(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      ms,
-      { keepAlive: options.keepAlive ?? true },
-    );
+    const done = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const keepAlive = options.keepAlive ?? true;
+    const timer =
+      typeof keepAlive === 'boolean'
+        ? clock.setTimer(done, ms, { keepAlive })
+        : setKeepAliveTimer(clock, done, ms, keepAlive);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

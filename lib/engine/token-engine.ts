@@ -6,25 +6,17 @@ import type { TokenEngineStats, TokenState } from '../interfaces/token-state.int
 import {
   SendfactAbortedError,
   SendfactAuthClosedError,
-  SendfactAuthError,
-  SendfactCredentialsError,
   SendfactTokenRejectedError,
-  SendfactTokenRequestError,
 } from '../sendfact-auth.errors.js';
 import { abortable } from './abortable.js';
-import { type Clock, type TimerHandle, sleep, systemClock } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
 import { type HeldToken, holdGrant, tokenStateOf } from './held-token.js';
+import { type KeepAlive, Waiters } from './keep-alive.js';
 import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './refresh-policy.js';
-import { decide, requestDelay } from './token-decision.js';
+import { RefreshTimers } from './refresh-timers.js';
+import { decide } from './token-decision.js';
 import { TokenFailures } from './token-failures.js';
-
-interface Run {
-  promise: Promise<HeldToken>;
-  readonly controller: AbortController;
-  readonly startedAt: number;
-  /** A caller waits on this run: retry transient failures instead of deferring to a timer. */
-  foreground: boolean;
-}
+import { TokenRun, type TokenRunHost } from './token-run.js';
 
 const noop = () => {};
 
@@ -44,12 +36,13 @@ export class TokenEngine {
   readonly #onWait: ((accountId: string) => void) | undefined;
   /** What holds token requests back after failures: the gates `decide()` reads. */
   readonly #failures: TokenFailures;
+  readonly #timers: RefreshTimers;
+  readonly #waiters = new Waiters();
+  /** What a run reads and changes of this engine. */
+  readonly #host: TokenRunHost;
 
   #token: HeldToken | undefined;
-  #run: Run | undefined;
-  /** Background retry after a failure, and proactive refresh at the refresh point; nobody awaits either. */
-  #retryTimer: TimerHandle | undefined;
-  #warmTimer: TimerHandle | undefined;
+  #run: TokenRun | undefined;
   /** The token last dropped by `invalidate`, until a new one is held. */
   #dropped: string | undefined;
   /** The last drop was a refusal (`invalidate(token)`): the next token obtained replaces a refused one. */
@@ -73,6 +66,21 @@ export class TokenEngine {
     this.#proactive = options.proactiveRefresh ?? false;
     this.#onWait = options.onWait;
     this.#failures = new TokenFailures(this.#policy, options.random ?? Math.random);
+    this.#timers = new RefreshTimers(this.#clock, () => this.#usable());
+    this.#host = {
+      accountId: this.accountId,
+      clock: this.#clock,
+      policy: this.#policy,
+      failures: this.#failures,
+      timers: this.#timers,
+      waiters: this.#waiters,
+      stats: this.stats,
+      onEvent: this.#onEvent,
+      held: () => this.#token,
+      fetch: (signal) => this.#fetcher(signal, this.#token?.value ?? this.#dropped),
+      hold: (grant, at) => holdGrant(grant, at, this.#policy, this.accountId, this.#refused),
+      succeed: (run, held) => this.#succeed(run, held),
+    };
   }
 
   /**
@@ -114,8 +122,7 @@ export class TokenEngine {
       const error = new SendfactTokenRejectedError(cooldownMs, { accountId: this.accountId });
       this.#failures.coolDown(now + cooldownMs, error, this.#clock.wallNow());
     }
-    this.#warmTimer?.cancel();
-    this.#warmTimer = undefined;
+    this.#timers.cancelWarm();
     this.stats.invalidations++;
     this.#onEvent({ type: 'token-invalidated', accountId: this.accountId });
     return true;
@@ -132,14 +139,20 @@ export class TokenEngine {
     return this.#run !== undefined;
   }
 
+  /**
+   * @internal Whether a caller waits on the token request under way: the timers of that request (a shared
+   * store's polls) keep the process alive only while one does.
+   */
+  get keepAlive(): KeepAlive {
+    return this.#waiters;
+  }
+
   /** Stops for good: aborts the token request under way, rejects its waiters, cancels every timer. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#token = undefined;
-    this.#retryTimer?.cancel();
-    this.#warmTimer?.cancel();
-    this.#retryTimer = this.#warmTimer = undefined;
+    this.#timers.cancel();
     this.#run?.controller.abort(new SendfactAuthClosedError({ accountId: this.accountId }));
   }
 
@@ -173,82 +186,31 @@ export class TokenEngine {
       const decision = decide(this.#clock.now(), this.#token, this.#failures, this.#policy);
       if (decision.action === 'fail-fast') return Promise.reject(decision.error);
     }
+    // Joined before the run starts, so that a sleep it begins with keeps the process alive from the start.
+    const leave = this.#waiters.join();
     let run = this.#run;
     if (run === undefined) run = this.#start(true);
     else run.foreground = true;
     this.#onWait?.(this.accountId);
     const value = run.promise.then(valueOf);
-    return signal === undefined ? value : abortable(value, signal, this.accountId);
+    return signal === undefined ? value : abortable(value, signal, this.accountId, leave);
   }
 
-  #start(foreground: boolean): Run {
-    this.#retryTimer?.cancel();
-    this.#retryTimer = undefined;
-    const run: Run = {
-      controller: new AbortController(),
-      startedAt: this.#clock.now(),
-      foreground,
-      promise: undefined as unknown as Promise<HeldToken>,
-    };
+  #start(foreground: boolean): TokenRun {
+    this.#timers.cancelRetry();
+    const run = new TokenRun(this.#host, foreground);
     this.#run = run;
     this.#failures.refreshing = true;
-    run.promise = this.#attempts(run).finally(() => {
+    run.start(() => {
       if (this.#run !== run) return;
       this.#run = undefined;
       this.#failures.refreshing = false;
+      this.#waiters.settle();
     });
-    // A background run may fail with nobody waiting on it; that is reported as an event, not a crash.
-    run.promise.catch(noop);
     return run;
   }
 
-  async #attempts(run: Run): Promise<HeldToken> {
-    const signal = run.controller.signal;
-    for (let attempt = 1; ; attempt++) {
-      const wait = requestDelay(this.#clock.now(), this.#failures);
-      // Only a run that callers wait on sleeps (see #usable), so the sleep keeps the process alive.
-      if (wait > 0) await sleep(this.#clock, wait, signal, { keepAlive: true });
-      const sentAt = this.#clock.now();
-      this.stats.tokenRequests++;
-      const background = !run.foreground;
-      this.#onEvent({ type: 'token-requested', accountId: this.accountId, attempt, background });
-      let held: HeldToken;
-      try {
-        const grant = await this.#fetcher(signal, this.#token?.value ?? this.#dropped);
-        const at = { sentAt, now: this.#clock.now() };
-        held = holdGrant(grant, at, this.#policy, this.accountId, this.#refused);
-      } catch (cause) {
-        if (this.#closed) throw new SendfactAuthClosedError({ accountId: this.accountId });
-        const error = asAuthError(cause, this.accountId);
-        this.stats.tokenRequestFailures++;
-        const now = this.#clock.now();
-        const { retryInMs, askedTooLong } = this.#failures.record(
-          error,
-          now,
-          this.#clock.wallNow(),
-        );
-        const retryNow =
-          run.foreground &&
-          error.retryable &&
-          attempt < this.#policy.maxAttempts &&
-          !askedTooLong &&
-          retryInMs <= this.#policy.maxRetryAfterMs;
-        if (retryNow) {
-          this.#emitFailure(error, attempt, run, retryInMs);
-          // A caller's promise waits on this backoff: an unref'd timer would let a script exit mid-retry.
-          await sleep(this.#clock, retryInMs, signal, { keepAlive: true });
-          continue;
-        }
-        if (error instanceof SendfactTokenRequestError) error.attempts = attempt;
-        this.#giveUp(run, error, attempt, retryInMs);
-        throw error;
-      }
-      this.#succeed(run, held);
-      return held;
-    }
-  }
-
-  #succeed(run: Run, held: HeldToken): void {
+  #succeed(run: TokenRun, held: HeldToken): void {
     const durationMs = this.#clock.now() - run.startedAt;
     this.#token = held;
     this.#dropped = undefined;
@@ -257,10 +219,8 @@ export class TokenEngine {
     this.stats.refreshes++;
     if (!run.foreground) this.stats.backgroundRefreshes++;
     this.stats.lastRefreshDurationMs = durationMs;
-    this.#warmTimer?.cancel();
-    this.#warmTimer = this.#proactive
-      ? this.#lookAgainIn(held.refreshAt - this.#clock.now())
-      : undefined;
+    if (this.#proactive) this.#timers.warmIn(held.refreshAt - this.#clock.now());
+    else this.#timers.cancelWarm();
     this.#onEvent({
       type: 'token-refreshed',
       accountId: this.accountId,
@@ -270,65 +230,6 @@ export class TokenEngine {
       shared: held.shared,
     });
   }
-
-  /** Ends a run that will not retry now: defer to a background retry, or cool down the waiting callers. */
-  #giveUp(run: Run, error: SendfactAuthError, attempt: number, retryInMs: number): void {
-    const now = this.#clock.now();
-    const held = this.#token;
-    const wait =
-      error instanceof SendfactCredentialsError
-        ? Math.max(retryInMs, this.#policy.credentialsErrorCooldownMs)
-        : retryInMs;
-    if (!run.foreground && held !== undefined && now < held.mustRefreshAt) {
-      // Nobody is waiting and the held token still serves: try again later, behind the callers' backs.
-      this.#failures.backgroundNotBefore = now + wait;
-      const again = error.retryable && now + wait < held.mustRefreshAt;
-      if (again) this.#retryTimer = this.#lookAgainIn(wait);
-      this.#emitFailure(error, attempt, run, again ? wait : undefined);
-      return;
-    }
-    this.#failures.coolDown(now + wait, error);
-    this.#emitFailure(error, attempt, run, undefined);
-  }
-
-  /**
-   * A timer that looks at the token again in `inMs`, which starts the refresh `decide()` calls for then.
-   * Nobody awaits it, so it must not keep the process alive.
-   */
-  #lookAgainIn(inMs: number): TimerHandle {
-    const timer = this.#clock.setTimer(
-      () => {
-        if (this.#retryTimer === timer) this.#retryTimer = undefined;
-        if (this.#warmTimer === timer) this.#warmTimer = undefined;
-        this.#usable();
-      },
-      inMs,
-      { keepAlive: false },
-    );
-    return timer;
-  }
-
-  #emitFailure(error: SendfactAuthError, attempt: number, run: Run, retryInMs: number | undefined) {
-    const held = this.#token;
-    this.#onEvent({
-      type: 'refresh-failed',
-      accountId: this.accountId,
-      error,
-      attempt,
-      background: !run.foreground,
-      ...(retryInMs === undefined ? {} : { retryInMs }),
-      servingCachedToken: held !== undefined && this.#clock.now() < held.mustRefreshAt,
-    });
-  }
-}
-
-function asAuthError(cause: unknown, accountId: string): SendfactAuthError {
-  if (cause instanceof SendfactAuthError) return cause;
-  return new SendfactTokenRequestError('the token request failed', {
-    accountId,
-    retryable: true,
-    cause,
-  });
 }
 
 function valueOf(held: HeldToken): string {

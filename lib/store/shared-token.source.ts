@@ -1,4 +1,5 @@
-import { type Clock, type TimerHandle, sleep } from '../engine/clock.js';
+import { type Clock, sleep } from '../engine/clock.js';
+import { type KeepAlive, NOBODY_WAITS } from '../engine/keep-alive.js';
 import { type RefreshPolicy, scheduleFor } from '../engine/refresh-policy.js';
 import { OPEN_GATES, decide, mustRefreshAtOf } from '../engine/token-decision.js';
 import type { TokenFetcher, TokenGrant } from '../interfaces/token-grant.interface.js';
@@ -14,6 +15,7 @@ import {
   storedTokenMac,
   verifyStoredTokenMac,
 } from './token-key.derivation.js';
+import { StoreUnavailable, TokenStoreGuard } from './token-store.guard.js';
 
 export interface SharedTokenSourceOptions {
   store: SendfactTokenStore;
@@ -30,7 +32,15 @@ export interface SharedTokenSourceOptions {
   onStoreHealth: (healthy: boolean, reason?: string) => void;
 }
 
-class StoreUnavailable extends Error {}
+/** One fetch through the store: what each of its steps needs. */
+interface SharedFetch {
+  readonly key: TokenKeys;
+  readonly fetchDirect: TokenFetcher;
+  readonly signal: AbortSignal;
+  readonly stale: string | undefined;
+  /** A caller waits on the fetch: its polls and store calls keep the process alive only while one does. */
+  readonly keepAlive: KeepAlive;
+}
 
 /**
  * Puts a token store in front of the token endpoint, as a `TokenFetcher` for the engine: take a fresh shared
@@ -40,7 +50,7 @@ class StoreUnavailable extends Error {}
  */
 export class SharedTokenSource {
   readonly #options: SharedTokenSourceOptions;
-  #healthy = true;
+  readonly #store: TokenStoreGuard;
   /**
    * Store keys by credentials object: derived once per account (scrypt costs about 0.1 s), and again only
    * when the credentials are resolved anew (a rotated password gives a new object, hence a new key).
@@ -49,12 +59,17 @@ export class SharedTokenSource {
 
   constructor(options: SharedTokenSourceOptions) {
     this.#options = options;
+    this.#store = new TokenStoreGuard(options);
   }
 
-  /** A fetcher for the account with `credentials`, fetching from Sendfact through `fetchDirect`. */
+  /**
+   * A fetcher for the account with `credentials`, fetching from Sendfact through `fetchDirect`. `keepAlive`
+   * tells whether a caller waits on the account's token request (the engine's `keepAlive`).
+   */
   fetcher(
     credentials: () => Promise<SendfactCredentials> | SendfactCredentials,
     fetchDirect: TokenFetcher,
+    keepAlive: KeepAlive,
   ): TokenFetcher {
     return async (signal, stale) => {
       const login = await credentials();
@@ -65,7 +80,7 @@ export class SharedTokenSource {
         return fetchDirect(signal);
       }
       try {
-        return await this.#obtain(key, fetchDirect, signal, stale);
+        return await this.#obtain({ key, fetchDirect, signal, stale, keepAlive });
       } catch (error) {
         if (!(error instanceof StoreUnavailable)) throw error;
         return fetchDirect(signal);
@@ -77,9 +92,10 @@ export class SharedTokenSource {
   async invalidate(credentials: SendfactCredentials, accessToken: string): Promise<void> {
     const key = await this.#keyFor(credentials).catch(() => undefined);
     if (key === undefined) return;
-    await this.#call((store) => store.deleteIfCurrent(key.name, accessToken)).catch(
-      () => undefined,
-    );
+    // Nobody awaits this: a refused token is dropped behind the callers' backs.
+    await this.#store
+      .call((store) => store.deleteIfCurrent(key.name, accessToken), NOBODY_WAITS)
+      .catch(() => undefined);
   }
 
   #keyFor(credentials: SendfactCredentials): Promise<TokenKeys> {
@@ -97,69 +113,68 @@ export class SharedTokenSource {
     return key;
   }
 
-  async #obtain(
-    key: TokenKeys,
-    fetchDirect: TokenFetcher,
-    signal: AbortSignal,
-    stale: string | undefined,
-  ): Promise<TokenGrant> {
+  async #obtain(fetch: SharedFetch): Promise<TokenGrant> {
     const { leaseMs, pollIntervalMs } = this.#options;
-    const shared = await this.#fresh(key, stale);
+    const { key, signal, stale, keepAlive } = fetch;
+    const shared = await this.#fresh(fetch);
     if (shared !== undefined) return shared;
 
     // Another holder may be fetching: wait for its token, trying for the lease on every round so that a
     // holder that died (its lease lapsed) is taken over at once. Past one lease, fetch for this process.
     const deadline = this.#options.clock.now() + leaseMs;
     while (this.#options.clock.now() < deadline) {
-      const leaseId = await this.#call((store) => store.acquireLease(key.name, leaseMs));
-      if (leaseId !== undefined)
-        return this.#fetchAndShare(key, leaseId, fetchDirect, signal, stale);
-      await sleep(this.#options.clock, pollIntervalMs, signal);
-      const token = await this.#fresh(key, stale);
+      const leaseId = await this.#store.call(
+        (store) => store.acquireLease(key.name, leaseMs),
+        keepAlive,
+      );
+      if (leaseId !== undefined) return this.#fetchAndShare(fetch, leaseId);
+      await sleep(this.#options.clock, pollIntervalMs, signal, { keepAlive });
+      const token = await this.#fresh(fetch);
       if (token !== undefined) return token;
     }
-    return fetchDirect(signal, stale);
+    return fetch.fetchDirect(signal, stale);
   }
 
-  async #fetchAndShare(
-    key: TokenKeys,
-    leaseId: string,
-    fetchDirect: TokenFetcher,
-    signal: AbortSignal,
-    stale: string | undefined,
-  ): Promise<TokenGrant> {
+  async #fetchAndShare(fetch: SharedFetch, leaseId: string): Promise<TokenGrant> {
+    const { key, signal, stale, keepAlive } = fetch;
     try {
       // Someone may have shared a token between our last look and the lease.
-      const shared = await this.#fresh(key, stale);
+      const shared = await this.#fresh(fetch);
       if (shared !== undefined) return shared;
       const sentAt = this.#options.clock.now();
-      const grant = await fetchDirect(signal, stale);
+      const grant = await fetch.fetchDirect(signal, stale);
       const obtainedAt = grant.obtainedAt ?? sentAt;
       const { mustRefreshAt } = scheduleFor(obtainedAt, grant.lifetimeMs, this.#options.policy);
       const ttlMs = Math.floor(mustRefreshAt - this.#options.clock.now());
-      await this.#call((store) =>
-        store.set(
-          key.name,
-          {
-            accessToken: grant.accessToken,
-            lifetimeMs: grant.lifetimeMs,
-            mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
-          },
-          ttlMs,
-        ),
-      ).catch(() => undefined);
+      await this.#store
+        .call(
+          (store) =>
+            store.set(
+              key.name,
+              {
+                accessToken: grant.accessToken,
+                lifetimeMs: grant.lifetimeMs,
+                mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
+              },
+              ttlMs,
+            ),
+          keepAlive,
+        )
+        .catch(() => undefined);
       return { ...grant, obtainedAt };
     } finally {
-      await this.#call((store) => store.releaseLease(key.name, leaseId)).catch(() => undefined);
+      await this.#store
+        .call((store) => store.releaseLease(key.name, leaseId), keepAlive)
+        .catch(() => undefined);
     }
   }
 
   /** The shared token, if `decide()` would serve it as it is, and it is not the `stale` one being replaced. */
-  async #fresh(key: TokenKeys, stale: string | undefined): Promise<TokenGrant | undefined> {
+  async #fresh({ key, stale, keepAlive }: SharedFetch): Promise<TokenGrant | undefined> {
     // remainingMs was true when the store read it, at the latest: count it from when the read was sent, as a
     // token request's lifetime is counted from when it was sent, so a slow answer never stretches a deadline.
     const sentAt = this.#options.clock.now();
-    const stored = await this.#call((store) => store.get(key.name));
+    const stored = await this.#store.call((store) => store.get(key.name), keepAlive);
     if (stored === undefined) return undefined;
     if (!isValidStoredToken(stored) || !this.#authentic(key, stored)) {
       // Whatever put it there (a bug, another version, someone with write access, another account's value
@@ -167,7 +182,9 @@ export class SharedTokenSource {
       // it was replaced meanwhile.
       if (typeof stored.accessToken === 'string') {
         const bad = stored.accessToken;
-        await this.#call((store) => store.deleteIfCurrent(key.name, bad)).catch(() => undefined);
+        await this.#store
+          .call((store) => store.deleteIfCurrent(key.name, bad), keepAlive)
+          .catch(() => undefined);
       }
       return undefined;
     }
@@ -193,40 +210,6 @@ export class SharedTokenSource {
       typeof stored.mac === 'string' &&
       verifyStoredTokenMac(key, stored.lifetimeMs, stored.accessToken, stored.mac)
     );
-  }
-
-  /** One store call, bounded in time; a failure marks the store down (logged once) and throws StoreUnavailable. */
-  async #call<T>(fn: (store: SendfactTokenStore) => Promise<T>): Promise<T> {
-    let timer: TimerHandle | undefined;
-    try {
-      const result = await Promise.race([
-        fn(this.#options.store),
-        new Promise<never>((_, reject) => {
-          // After an event-loop stall the timer can run before the reply already waiting on the socket:
-          // give pending I/O one turn before calling the store slow.
-          timer = this.#options.clock.setTimer(
-            () =>
-              setImmediate(() =>
-                reject(new Error(`no answer in ${this.#options.storeTimeoutMs} ms`)),
-              ),
-            this.#options.storeTimeoutMs,
-          );
-        }),
-      ]);
-      if (!this.#healthy) {
-        this.#healthy = true;
-        this.#options.onStoreHealth(true);
-      }
-      return result;
-    } catch (error) {
-      if (this.#healthy) {
-        this.#healthy = false;
-        this.#options.onStoreHealth(false, (error as Error)?.message ?? String(error));
-      }
-      throw new StoreUnavailable();
-    } finally {
-      timer?.cancel();
-    }
   }
 }
 

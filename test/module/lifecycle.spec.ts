@@ -94,6 +94,50 @@ describe('a script awaiting a token (createApplicationContext, then getAccessTok
     expect(stderr).toMatch(/^failed: SendfactTokenRequestError: .*127\.0\.0\.1/m);
     expect(code).not.toBe(0);
   });
+
+  it('through a token store whose reads never answer, stays alive past the store call limit and prints its token', async () => {
+    const standIn = await startSendfactStandIn();
+    try {
+      const { code, stdout, stderr } = await runScript('hung-store-token.mjs', [
+        standIn.url,
+        username,
+        password,
+      ]);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^token ey\.\.\.$/m);
+      expect(code).toBe(0);
+      expect(standIn.stats.tokenRequests).toBe(1);
+    } finally {
+      await standIn.close();
+    }
+  });
+});
+
+describe('a script that gives up on its token (its AbortSignal fires) and leaves the app open', () => {
+  const { username, password } = STAND_IN_DEFAULT_ACCOUNT;
+
+  it('exits on its own during a 60 s Retry-After backoff that nobody waits on any more', async () => {
+    const standIn = await startSendfactStandIn();
+    try {
+      standIn.failNextTokenRequests(1, {
+        type: 'status',
+        status: 503,
+        headers: { 'retry-after': '60' },
+      });
+      const { code, stdout, stderr } = await runScript('abandon-token.mjs', [
+        standIn.url,
+        username,
+        password,
+      ]);
+      expect(stderr).toBe('');
+      expect(stdout).toBe('backing off 60000 ms\ngave up: SendfactAbortedError\n');
+      // Exited by itself: a backoff still holding the process would have it killed at 15 s, code non-zero.
+      expect(code).toBe(0);
+      expect(standIn.stats.tokenRequests).toBe(1);
+    } finally {
+      await standIn.close();
+    }
+  });
 });
 
 describe('lifecycle', () => {

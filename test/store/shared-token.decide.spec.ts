@@ -5,6 +5,7 @@ import {
 } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { OPEN_GATES, decide } from '../../lib/engine/token-decision.js';
+import { NOBODY_WAITS } from '../../lib/engine/keep-alive.js';
 import { SharedTokenSource } from '../../lib/store/shared-token.source.js';
 import { deriveTokenKeys, storedTokenMac } from '../../lib/store/token-key.derivation.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -55,6 +56,7 @@ describe('the shared store and the engine decide alike', () => {
       const fetch = source.fetcher(
         () => LOGIN,
         async () => ({ accessToken: 'fetched.from.sendfact', lifetimeMs }),
+        NOBODY_WAITS,
       );
       const grant = await fetch(new AbortController().signal);
       const obtainedAt = clock.now() - (108_000 - remainingMs);

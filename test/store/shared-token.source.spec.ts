@@ -2,6 +2,7 @@ import type { SendfactTokenStore, StoredToken } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REFRESH_POLICY, scheduleFor } from '../../lib/engine/refresh-policy.js';
 import type { TokenGrant } from '../../lib/interfaces/token-grant.interface.js';
+import { NOBODY_WAITS } from '../../lib/engine/keep-alive.js';
 import { SharedTokenSource } from '../../lib/store/shared-token.source.js';
 import { deriveTokenKeys, storedTokenMac } from '../../lib/store/token-key.derivation.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -51,6 +52,7 @@ function source(store: SendfactTokenStore, clock: FakeClock) {
       direct++;
       return FETCHED;
     },
+    NOBODY_WAITS,
   );
   return { fetch, directCalls: () => direct };
 }

@@ -1,0 +1,67 @@
+import type { Clock, TimerHandle } from '../engine/clock.js';
+import { type KeepAlive, setKeepAliveTimer } from '../engine/keep-alive.js';
+import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
+
+/** A store call failed or took too long: the caller falls back to fetching for this process alone. */
+export class StoreUnavailable extends Error {}
+
+/**
+ * Calls a token store, each call bounded in time, and follows whether the store is up: `onStoreHealth` hears
+ * of each change once, not of every failed call.
+ */
+export class TokenStoreGuard {
+  readonly #store: SendfactTokenStore;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
+  readonly #onStoreHealth: (healthy: boolean, reason?: string) => void;
+  #healthy = true;
+
+  constructor(options: {
+    store: SendfactTokenStore;
+    clock: Clock;
+    storeTimeoutMs: number;
+    onStoreHealth: (healthy: boolean, reason?: string) => void;
+  }) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#timeoutMs = options.storeTimeoutMs;
+    this.#onStoreHealth = options.onStoreHealth;
+  }
+
+  /**
+   * One store call, bounded in time; a failure marks the store down (logged once) and throws StoreUnavailable.
+   * The bound keeps the process alive while a caller waits on the call (`keepAlive`): a store that never
+   * answers must not let a script awaiting a token exit silently.
+   */
+  async call<T>(fn: (store: SendfactTokenStore) => Promise<T>, keepAlive: KeepAlive): Promise<T> {
+    let timer: TimerHandle | undefined;
+    try {
+      const result = await Promise.race([
+        fn(this.#store),
+        new Promise<never>((_, reject) => {
+          // After an event-loop stall the timer can run before the reply already waiting on the socket:
+          // give pending I/O one turn before calling the store slow.
+          timer = setKeepAliveTimer(
+            this.#clock,
+            () => setImmediate(() => reject(new Error(`no answer in ${this.#timeoutMs} ms`))),
+            this.#timeoutMs,
+            keepAlive,
+          );
+        }),
+      ]);
+      if (!this.#healthy) {
+        this.#healthy = true;
+        this.#onStoreHealth(true);
+      }
+      return result;
+    } catch (error) {
+      if (this.#healthy) {
+        this.#healthy = false;
+        this.#onStoreHealth(false, (error as Error)?.message ?? String(error));
+      }
+      throw new StoreUnavailable();
+    } finally {
+      timer?.cancel();
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import {
+  DEFAULT_REFRESH_POLICY,
+  SendfactAbortedError,
+  SendfactTokenRequestError,
+  TokenEngine,
+} from 'nestjs-sendfact-auth';
+import { describe, expect, it } from 'vitest';
+import { flush } from '../support/fake-clock.js';
+import { FakeFetcher } from '../support/fake-fetcher.js';
+import { KeepAliveClock } from './keep-alive-clock.js';
+
+function setup(policy = {}) {
+  const clock = new KeepAliveClock();
+  const fetcher = new FakeFetcher();
+  const engine = new TokenEngine({
+    fetcher: fetcher.fetch,
+    clock,
+    policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
+    random: () => 0.5,
+  });
+  return { clock, fetcher, engine };
+}
+
+/** A 503 asking for `retryAfterMs`: a caller waits it out (it is under `maxRetryAfterMs`). */
+const unavailable = (retryAfterMs: number) =>
+  new SendfactTokenRequestError('HTTP 503', { status: 503, retryable: true, retryAfterMs });
+
+describe('the sleeps of a token request keep the process alive only while a caller waits', () => {
+  it('lets the process go once the only caller gives up during a backoff, and holds it again when another joins', async () => {
+    const { clock, fetcher, engine } = setup();
+    const controller = new AbortController();
+    const first = engine.getToken(controller.signal).catch((error: unknown) => error);
+    await flush();
+    fetcher.fail(unavailable(5_000));
+    await clock.advance(1_000);
+    // A caller waits on the backoff: it must hold a script open.
+    expect(clock.armed).toEqual([{ ms: 5_000, keepAlive: true }]);
+
+    controller.abort();
+    expect(await first).toBeInstanceOf(SendfactAbortedError);
+    // The backoff goes on for the callers to come, but holds nobody's script open for 4 more seconds.
+    expect(clock.armed).toEqual([{ ms: 4_000, keepAlive: false }]);
+
+    await clock.advance(1_000);
+    const second = engine.getToken();
+    expect(clock.armed).toEqual([{ ms: 3_000, keepAlive: true }]);
+    await clock.advance(3_000);
+    expect(fetcher.calls).toBe(2); // the retry, on time
+    const token = fetcher.succeed();
+    expect(await second).toBe(token);
+    expect(clock.armed).toEqual([]);
+  });
+
+  it("lets the process go once the only caller gives up while the server's Retry-After holds the request back", async () => {
+    const { clock, fetcher, engine } = setup({ maxAttempts: 1 });
+    const failed = engine.getToken().catch((error: unknown) => error);
+    await flush();
+    fetcher.fail(unavailable(5_000));
+    expect(await failed).toBeInstanceOf(SendfactTokenRequestError);
+
+    // A forced refresh within the Retry-After sleeps until it ends before asking.
+    const controller = new AbortController();
+    const refresh = engine.refresh(controller.signal).catch((error: unknown) => error);
+    await flush();
+    expect(clock.armed).toEqual([{ ms: 5_000, keepAlive: true }]);
+    controller.abort();
+    expect(await refresh).toBeInstanceOf(SendfactAbortedError);
+    expect(clock.armed).toEqual([{ ms: 5_000, keepAlive: false }]);
+  });
+
+  it('keeps the process alive through every backoff for a caller without a signal, who never gives up', async () => {
+    const { clock, fetcher, engine } = setup();
+    const token = engine.getToken();
+    await flush();
+    fetcher.fail(unavailable(2_000));
+    await flush();
+    expect(clock.armed).toEqual([{ ms: 2_000, keepAlive: true }]);
+    await clock.advance(2_000);
+    fetcher.fail(unavailable(3_000));
+    await flush();
+    expect(clock.armed).toEqual([{ ms: 3_000, keepAlive: true }]);
+    await clock.advance(3_000);
+    const issued = fetcher.succeed();
+    expect(await token).toBe(issued);
+  });
+
+  it('knows whether a caller waits on its token request: nobody during a background refresh, then whoever joins it', async () => {
+    const { clock, fetcher, engine } = setup();
+    const first = engine.getToken();
+    expect(engine.keepAlive.active).toBe(true);
+    await flush();
+    fetcher.succeed();
+    await first;
+    expect(engine.keepAlive.active).toBe(false);
+
+    await clock.advance(91_000); // past the refresh point (90 s of 120 s)
+    engine.peek();
+    await flush();
+    expect(engine.refreshing).toBe(true);
+    expect(engine.keepAlive.active).toBe(false);
+
+    const changes: boolean[] = [];
+    engine.keepAlive.onChange(() => changes.push(engine.keepAlive.active));
+    const joined = engine.refresh();
+    const token = fetcher.succeed();
+    expect(await joined).toBe(token);
+    expect(changes).toEqual([true, false]);
+  });
+});
