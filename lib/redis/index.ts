@@ -1,1 +1,2 @@
-export { RedisTokenStore, type RedisTokenStoreOptions } from './redis-token.store.js';
+export { RedisTokenStore } from './redis-token.store.js';
+export type { RedisTokenStoreOptions } from './redis-token-store-options.interface.js';

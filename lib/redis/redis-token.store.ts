@@ -1,57 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type {
   SendfactTokenStore,
   StoredToken,
 } from '../interfaces/sendfact-token-store.interface.js';
 import { SendfactConfigError } from '../sendfact-auth.errors.js';
-
-/**
- * How `RedisTokenStore` reaches Redis: give it a client (single node, Sentinel or Cluster), a URL, Sentinel
- * options, or the nodes of a cluster.
- */
-export interface RedisTokenStoreOptions {
-  /** An ioredis client of yours, `Redis` (plain or Sentinel) or `Cluster` (you close it), ... */
-  client?: Redis | Cluster;
-  /** ...or a URL, e.g. `redis://127.0.0.1:6379/0` or `rediss://…` for TLS, for a client the store opens and closes itself, ... */
-  url?: string;
-  /**
-   * Options of the client the store opens: with `url`, or alone for Sentinel (`{ sentinels: [{ host, port }],
-   * name: 'mymaster' }`); `tls: { ca }` for a private CA.
-   */
-  redisOptions?: RedisOptions;
-  /** ...or the startup nodes of a Redis Cluster (with `clusterOptions`), for a cluster client the store opens itself. */
-  clusterNodes?: ClusterNode[];
-  /** Options of the cluster client the store opens (`redisOptions` for its nodes go in `clusterOptions.redisOptions`). */
-  clusterOptions?: ClusterOptions;
-  /** Prefix of every key. Default `sendfact:token:`. */
-  keyPrefix?: string;
-  /**
-   * A secret (at least 16 bytes) that every replica is given and Redis never sees: keys are then
-   * HMAC-SHA256 under it, cheap to derive and worthless to guess from without it. Without it, keys are
-   * scrypt-derived (N=2^14, r=8: some 50 ms of CPU once per account and process; with thousands of
-   * tenants prefer a secret). Keep it where the Sendfact passwords are.
-   */
-  keySecret?: string | Uint8Array;
-}
-
-/** Compare-and-delete of a token: the value is `<lifetimeMs> <mac> <token>` (or `<lifetimeMs> <token>`). */
-const DELETE_IF_TOKEN = `local v = redis.call('GET', KEYS[1])
-if v and #v > #ARGV[1] and string.sub(v, -#ARGV[1] - 1) == ' ' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-/** Compare-and-delete of a whole value (a lease, or a token value this module cannot read). */
-const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-/** `<lifetimeMs> <mac> <token>` as this store writes it (`<lifetimeMs> <token>` when given no MAC). */
-const VALUE = /^([1-9]\d{0,15}) (?:([0-9a-f]{64}) )?([^]+)$/;
-
-/** Fail fast while disconnected: the module then uses per-process tokens instead of waiting. */
-const FAIL_FAST = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  retryStrategy: (times: number) => Math.min(times * 100, 1_000),
-} satisfies RedisOptions;
+import { connectionError, isPermanent, openClient } from './redis-connection.js';
+import type { RedisTokenStoreOptions } from './redis-token-store-options.interface.js';
+import { DELETE_IF_EQUAL, DELETE_IF_TOKEN } from './redis-token.scripts.js';
+import { decodeTokenValue, encodeTokenValue } from './redis-token.value.js';
 
 /**
  * Shares one token per account across every replica through Redis (ioredis), single node, Sentinel or
@@ -116,18 +74,10 @@ export class RedisTokenStore implements SendfactTokenStore {
     const value = replies[0]?.[1];
     const pttl = replies[1]?.[1];
     if (typeof value !== 'string' || typeof pttl !== 'number' || pttl <= 0) return undefined;
-    const match = VALUE.exec(value);
-    if (match === null) {
-      // Not written by this store: a miss, and removed unless it was replaced meanwhile.
-      await this.#client.eval(DELETE_IF_EQUAL, 1, k, value);
-      return undefined;
-    }
-    return {
-      lifetimeMs: Number(match[1]),
-      accessToken: match[3]!,
-      remainingMs: pttl,
-      ...(match[2] === undefined ? {} : { mac: match[2] }),
-    };
+    const token = decodeTokenValue(value, pttl);
+    // Not written by this store: a miss, and removed unless it was replaced meanwhile.
+    if (token === undefined) await this.#client.eval(DELETE_IF_EQUAL, 1, k, value);
+    return token;
   }
 
   async set(
@@ -136,16 +86,9 @@ export class RedisTokenStore implements SendfactTokenStore {
     ttlMs: number,
   ): Promise<void> {
     if (ttlMs <= 0) return;
-    // The MAC is hex made by the module; anything else would break the value's format, so it is not kept.
-    const mac = token.mac !== undefined && /^[0-9a-f]{64}$/.test(token.mac) ? `${token.mac} ` : '';
     await this.#connected();
     await this.#explained(
-      this.#client.set(
-        this.#tokenKey(key),
-        `${Math.round(token.lifetimeMs)} ${mac}${token.accessToken}`,
-        'PX',
-        Math.ceil(ttlMs),
-      ),
+      this.#client.set(this.#tokenKey(key), encodeTokenValue(token), 'PX', Math.ceil(ttlMs)),
     );
   }
 
@@ -241,40 +184,4 @@ export class RedisTokenStore implements SendfactTokenStore {
     );
     await this.#firstReady;
   }
-}
-
-/** A connection error that retrying will not cure: the certificate or the credentials were refused. */
-function isPermanent(error: Error | undefined): boolean {
-  if (error === undefined) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_|TLS|SSL/.test(code)) ||
-    /WRONGPASS|NOAUTH|certificate/i.test(error.message)
-  );
-}
-
-/** What failed, in words that name the cause (a TLS code, Redis's refusal), never a credential. */
-function connectionError(error: Error): Error {
-  const code = (error as { code?: unknown }).code;
-  const tls = isPermanent(error) && typeof code === 'string' && code !== 'ECONNREFUSED';
-  return new Error(`cannot connect to Redis${tls ? ` (TLS: ${code})` : ''}: ${error.message}`, {
-    cause: error,
-  });
-}
-
-function openClient(options: RedisTokenStoreOptions): Redis | Cluster {
-  if (options.clusterNodes !== undefined) {
-    return new Cluster(options.clusterNodes, {
-      enableOfflineQueue: false,
-      ...options.clusterOptions,
-      redisOptions: { ...FAIL_FAST, ...options.clusterOptions?.redisOptions },
-    });
-  }
-  if (options.url !== undefined)
-    return new Redis(options.url, { ...FAIL_FAST, ...options.redisOptions });
-  if (options.redisOptions?.sentinels !== undefined)
-    return new Redis({ ...FAIL_FAST, ...options.redisOptions });
-  throw new SendfactConfigError([
-    'RedisTokenStore needs one of client, url, clusterNodes or redisOptions.sentinels',
-  ]);
 }

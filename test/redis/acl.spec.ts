@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type LoggerService, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
-import { RedisTokenStore } from 'nestjs-sendfact-auth/redis';
-import { startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../support/redis-server.mjs';
 import { redisStoreSuite } from './redis-store.suite.js';
+import { threeTokenCalls } from './three-token-calls.js';
 
 /**
  * The ACL line docs/REDIS.md prints, as redis-server arguments: the store needs these commands on its own
@@ -47,30 +43,12 @@ describe('an ACL user with the wrong key prefix', () => {
 
   it('falls back to per-process tokens with one warning that names the ACL problem', async () => {
     const LOGIN = { username: 'USER20515809822', password: 'acl-Pw!' };
-    const standIn = await startSendfactStandIn({ accounts: [LOGIN] });
-    const lines: string[] = [];
-    const logger: LoggerService = {
-      log: (m: unknown) => lines.push(`log ${String(m)}`),
-      warn: (m: unknown) => lines.push(`warn ${String(m)}`),
-      error: (m: unknown) => lines.push(`error ${String(m)}`),
-    };
-    @Module({
-      imports: [
-        SendfactAuthModule.forRoot({
-          ...LOGIN,
-          baseUrl: standIn.url,
-          tokenStore: new RedisTokenStore({ url: redis.url, redisOptions: USER }),
-        }),
-      ],
-    })
-    class AppModule {}
-    const app = await NestFactory.createApplicationContext(AppModule, { logger });
-    const auth = app.get(SendfactAuthService);
-    for (let i = 0; i < 3; i++) {
-      expect(await auth.getAccessToken()).toMatch(/^ey/);
-      auth.invalidateAccessToken();
-    }
-    expect(standIn.stats.tokenRequests).toBe(3);
+    const { lines, tokens, tokenRequests } = await threeTokenCalls(
+      { url: redis.url, redisOptions: USER },
+      LOGIN,
+    );
+    expect(tokens.filter((t) => !t.startsWith('ey'))).toEqual([]);
+    expect(tokenRequests).toBe(3);
     const warnings = lines.filter((l) => l.startsWith('warn'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
@@ -78,7 +56,5 @@ describe('an ACL user with the wrong key prefix', () => {
     );
     expect(warnings[0]).toContain('~sendfact:token:*');
     expect(warnings.join()).not.toContain(LOGIN.password);
-    await app.close();
-    await standIn.close();
   });
 });

@@ -1,14 +1,10 @@
-import { type LoggerService, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
-import { SendfactAuthModule, SendfactAuthService } from 'nestjs-sendfact-auth';
-import { RedisTokenStore, type RedisTokenStoreOptions } from 'nestjs-sendfact-auth/redis';
-import { startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../support/redis-server.mjs';
 import { redisStoreSuite } from './redis-store.suite.js';
+import { threeTokenCalls } from './three-token-calls.js';
 
 /** A certificate for 127.0.0.1, made for this run: its own CA. */
 const pems = await generate([{ name: 'commonName', value: 'redis.test' }], {
@@ -27,38 +23,6 @@ describe('Redis over TLS with the test CA', () => {
   });
 });
 
-/** One app on `store`, its log lines, and three token calls. */
-async function threeCalls(options: RedisTokenStoreOptions) {
-  const standIn = await startSendfactStandIn({ accounts: [LOGIN] });
-  const lines: string[] = [];
-  const logger: LoggerService = {
-    log: (m: unknown) => lines.push(`log ${String(m)}`),
-    warn: (m: unknown) => lines.push(`warn ${String(m)}`),
-    error: (m: unknown) => lines.push(`error ${String(m)}`),
-  };
-  @Module({
-    imports: [
-      SendfactAuthModule.forRoot({
-        ...LOGIN,
-        baseUrl: standIn.url,
-        tokenStore: new RedisTokenStore(options),
-      }),
-    ],
-  })
-  class AppModule {}
-  const app = await NestFactory.createApplicationContext(AppModule, { logger });
-  const auth = app.get(SendfactAuthService);
-  const tokens: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    tokens.push(await auth.getAccessToken());
-    auth.invalidateAccessToken();
-  }
-  const tokenRequests = standIn.stats.tokenRequests;
-  await app.close();
-  await standIn.close();
-  return { lines, tokens, tokenRequests };
-}
-
 describe('Redis over TLS with a certificate the client refuses', () => {
   let redis: RedisServer;
   beforeAll(async () => {
@@ -68,7 +32,7 @@ describe('Redis over TLS with a certificate the client refuses', () => {
 
   it('falls back to per-process tokens with one warning naming the certificate problem', async () => {
     // No CA given: the self-signed certificate is not trusted.
-    const { lines, tokens, tokenRequests } = await threeCalls({ url: redis.url });
+    const { lines, tokens, tokenRequests } = await threeTokenCalls({ url: redis.url }, LOGIN);
     expect(tokens.filter((t) => !t.startsWith('ey'))).toEqual([]);
     expect(tokenRequests).toBe(3);
     const warnings = lines.filter((l) => l.startsWith('warn'));
@@ -89,10 +53,13 @@ describe('Redis over TLS with a certificate the client refuses', () => {
     plain.listen(0, '127.0.0.1');
     await once(plain, 'listening');
     const { port } = plain.address() as { port: number };
-    const { tokens } = await threeCalls({
-      url: `rediss://127.0.0.1:${port}`,
-      redisOptions: { tls: { ca: TLS.cert }, connectTimeout: 500 },
-    });
+    const { tokens } = await threeTokenCalls(
+      {
+        url: `rediss://127.0.0.1:${port}`,
+        redisOptions: { tls: { ca: TLS.cert }, connectTimeout: 500 },
+      },
+      LOGIN,
+    );
     for (const socket of sockets) socket.destroy();
     plain.close();
     const bytes = Buffer.concat(received);
