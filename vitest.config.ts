@@ -27,6 +27,7 @@ const UNIT = [
   'test/client/**/*.spec.ts',
   'test/config/**/*.spec.ts',
   'test/store/**/*.spec.ts',
+  'test/architecture/**/*.spec.ts',
 ];
 
 export default defineConfig({

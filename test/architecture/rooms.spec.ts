@@ -1,0 +1,166 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const LIB = join(ROOT, 'lib');
+
+/** The rooms docs/ARCHITECTURE.md draws, by the id its diagram gives them. */
+const DRAWN = [
+  'Module',
+  'HTTP',
+  'Service',
+  'Accounts',
+  'Config',
+  'Store',
+  'Telemetry',
+  'Client',
+  'Engine',
+] as const;
+/** Imported by every room, drawn by none: interfaces, errors, constants. */
+const VOCABULARY = 'Vocabulary';
+/** The package's entry points and subpaths: they may import any room, and no room imports them. */
+const OUTER = 'Outer';
+
+const FOLDERS: Record<string, string> = {
+  engine: 'Engine',
+  client: 'Client',
+  store: 'Store',
+  redis: 'Store',
+  accounts: 'Accounts',
+  config: 'Config',
+  http: 'HTTP',
+  cpe: 'HTTP',
+  telemetry: 'Telemetry',
+  errors: VOCABULARY,
+  interfaces: VOCABULARY,
+  testing: OUTER,
+  health: OUTER,
+  filters: OUTER,
+  cli: OUTER,
+};
+const TOP_FILES: Record<string, string> = {
+  'index.ts': OUTER,
+  'sendfact-auth.constants.ts': VOCABULARY,
+  'sendfact-auth.errors.ts': VOCABULARY,
+  'sendfact-auth.interceptor.ts': 'HTTP',
+  'sendfact-http.service.ts': 'HTTP',
+  'sendfact-auth.logger.ts': 'Accounts',
+  'sendfact-auth.options.ts': 'Config',
+  'sendfact.config.ts': 'Config',
+  'sendfact-auth.service.ts': 'Service',
+  'sendfact-auth.module.ts': 'Module',
+  'sendfact-auth.module-definition.ts': 'Module',
+  'sendfact-auth.providers.ts': 'Module',
+};
+
+function roomOf(file: string): string {
+  const [first, ...rest] = relative(LIB, file).split(sep);
+  const room = rest.length === 0 ? TOP_FILES[first!] : FOLDERS[first!];
+  if (room === undefined) throw new Error(`lib/${relative(LIB, file)} is in no room: add it here`);
+  return room;
+}
+
+interface Import {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+function importsOf(dir: string): Import[] {
+  const found: Import[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...importsOf(path));
+    else if (entry.name.endsWith('.ts')) {
+      const source = readFileSync(path, 'utf8');
+      for (const [statement, specifier] of source.matchAll(
+        /^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms,
+      )) {
+        found.push({
+          from: path,
+          to: resolve(dirname(path), specifier!.replace(/\.js$/, '.ts')),
+          typeOnly: /^(?:import|export)\s+type\s/.test(statement),
+        });
+      }
+    }
+  }
+  return found;
+}
+
+/** `A --> B` and `A -- "label" --> B` lines of the first mermaid block. */
+function drawnArrows(): Set<string> {
+  const doc = readFileSync(join(ROOT, 'docs/ARCHITECTURE.md'), 'utf8');
+  const diagram = /```mermaid\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+  const arrows = new Set<string>();
+  for (const [, from, to] of diagram.matchAll(/^\s*(\w+)\s*(?:--\s*"[^"]*"\s*)?-->\s*(\w+)\s*$/gm))
+    arrows.add(`${from} --> ${to}`);
+  return arrows;
+}
+
+const IMPORTS = importsOf(LIB);
+const name = (file: string) => `lib/${relative(LIB, file).split(sep).join('/')}`;
+
+describe('the rooms of docs/ARCHITECTURE.md, read from the imports in lib/', () => {
+  it('draws every arrow the code has between two rooms, and no arrow the code lacks', () => {
+    const inCode = new Set<string>();
+    for (const { from, to } of IMPORTS) {
+      const a = roomOf(from);
+      const b = roomOf(to);
+      if (a !== b && DRAWN.includes(a as never) && DRAWN.includes(b as never))
+        inCode.add(`${a} --> ${b}`);
+    }
+    const drawn = drawnArrows();
+    expect([...inCode].filter((arrow) => !drawn.has(arrow))).toEqual([]);
+    expect([...drawn].filter((arrow) => !inCode.has(arrow))).toEqual([]);
+  });
+
+  it('has no path of arrows that comes back to the room it left', () => {
+    const next = new Map<string, string[]>();
+    for (const arrow of drawnArrows()) {
+      const [from, to] = arrow.split(' --> ') as [string, string];
+      next.set(from, [...(next.get(from) ?? []), to]);
+    }
+    const cycles: string[] = [];
+    const visit = (room: string, path: string[]): void => {
+      if (path.includes(room)) {
+        cycles.push([...path.slice(path.indexOf(room)), room].join(' --> '));
+        return;
+      }
+      for (const to of next.get(room) ?? []) visit(to, [...path, room]);
+    };
+    for (const room of DRAWN) visit(room, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('keeps the vocabulary free of the rooms (types only) and the outer entry points out of every room', () => {
+    const wrong = IMPORTS.filter(({ from, to, typeOnly }) => {
+      const a = roomOf(from);
+      const b = roomOf(to);
+      if (a === OUTER) return false;
+      if (b === OUTER) return true;
+      return a === VOCABULARY && b !== VOCABULARY && !typeOnly;
+    }).map(({ from, to }) => `${name(from)} imports ${name(to)}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('has no import cycle between files (type-only imports aside)', () => {
+    const next = new Map<string, string[]>();
+    for (const { from, to, typeOnly } of IMPORTS)
+      if (!typeOnly) next.set(from, [...(next.get(from) ?? []), to]);
+    const done = new Set<string>();
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]): void => {
+      if (path.includes(file)) {
+        cycles.push([...path.slice(path.indexOf(file)), file].map(name).join(' > '));
+        return;
+      }
+      if (done.has(file)) return;
+      for (const to of next.get(file) ?? []) visit(to, [...path, file]);
+      done.add(file);
+    };
+    for (const file of next.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+});
