@@ -4,25 +4,14 @@ import {
   SendfactTokenRequestError,
   SendfactTokenResponseError,
   TokenEngine,
-  type TimerHandle,
-  type TimerOptions,
 } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, flush } from '../support/fake-clock.js';
+import { flush } from '../support/fake-clock.js';
 import { FakeFetcher } from '../support/fake-fetcher.js';
-
-/** A fake clock that remembers, for each timer armed, whether it was asked to keep the process alive. */
-class RecordingClock extends FakeClock {
-  readonly armed: { ms: number; keepAlive: boolean }[] = [];
-
-  override setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle {
-    this.armed.push({ ms, keepAlive: options?.keepAlive === true });
-    return super.setTimer(fn, ms);
-  }
-}
+import { KeepAliveClock } from './keep-alive-clock.js';
 
 function setup(policy = {}, proactiveRefresh = false) {
-  const clock = new RecordingClock();
+  const clock = new KeepAliveClock();
   const fetcher = new FakeFetcher();
   const engine = new TokenEngine({
     fetcher: fetcher.fetch,
@@ -59,19 +48,19 @@ describe('TokenEngine timers and the process', () => {
     fetcher.fail(unavailable());
     await flush();
     // The caller's retry backoff.
-    expect(clock.armed).toEqual([{ ms: 187.5, keepAlive: true }]);
+    expect(clock.history).toEqual([{ ms: 187.5, keepAlive: true }]);
     await clock.advance(187.5);
     fetcher.succeed(120_000);
     await flush();
     expect(waiting.value).toBeDefined();
     // The proactive refresh: nobody awaits it.
-    expect(clock.armed[1]).toEqual({ ms: 90_000, keepAlive: false });
+    expect(clock.history[1]).toEqual({ ms: 90_000, keepAlive: false });
     await clock.advance(90_000);
     await flush();
     fetcher.fail(unavailable());
     await flush();
     // The background retry, with the valid token still served: nobody awaits it either.
-    expect(clock.armed.slice(2)).toEqual([{ ms: 187.5, keepAlive: false }]);
+    expect(clock.history.slice(2)).toEqual([{ ms: 187.5, keepAlive: false }]);
     engine.close();
   });
 
@@ -81,7 +70,7 @@ describe('TokenEngine timers and the process', () => {
     await flush();
     fetcher.fail(unavailable(5_000));
     await flush();
-    expect(clock.armed).toEqual([{ ms: 5_000, keepAlive: true }]);
+    expect(clock.history).toEqual([{ ms: 5_000, keepAlive: true }]);
     await clock.advance(5_000);
     fetcher.succeed();
     await flush();
@@ -105,7 +94,9 @@ describe('TokenEngine bounds', () => {
       expect(waiting.error).toMatchObject({ retryAfterMs });
       await expect(engine.getToken()).rejects.toBeInstanceOf(SendfactTokenRequestError);
       expect(fetcher.calls).toBe(1);
-      expect(clock.armed.filter((t) => t.ms > DEFAULT_REFRESH_POLICY.maxRetryAfterMs)).toEqual([]);
+      expect(clock.history.filter((t) => t.ms > DEFAULT_REFRESH_POLICY.maxRetryAfterMs)).toEqual(
+        [],
+      );
       // Sendfact answers again: past maxRetryAfterMs the account is not locked any more.
       await clock.advance(DEFAULT_REFRESH_POLICY.maxRetryAfterMs);
       const again = track(engine.getToken());
