@@ -2,7 +2,11 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Clock, type TimerHandle, type TimerOptions, systemClock } from 'nestjs-sendfact-auth';
-import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
+import {
+  STAND_IN_DEFAULT_ACCOUNT,
+  type SendfactStandIn,
+  startSendfactStandIn,
+} from 'nestjs-sendfact-auth/testing';
 import { describe, expect, it } from 'vitest';
 import { startTestApp } from '../support/app.js';
 
@@ -65,22 +69,27 @@ async function closedPort(): Promise<number> {
 describe('a script awaiting a token (createApplicationContext, then getAccessToken)', () => {
   const { username, password } = STAND_IN_DEFAULT_ACCOUNT;
 
-  it('stays alive through two 503s and their backoffs, and prints its token', async () => {
+  /** Runs `script` against a fresh stand-in, set up by `prepare`: what it printed, its exit, its token requests. */
+  async function runForToken(
+    script: string,
+    prepare: (standIn: SendfactStandIn) => void = () => undefined,
+  ) {
     const standIn = await startSendfactStandIn();
     try {
-      standIn.failNextTokenRequests(2, { type: 'status', status: 503 });
-      const { code, stdout, stderr } = await runScript('await-token.mjs', [
-        standIn.url,
-        username,
-        password,
-      ]);
-      expect(stderr).toBe('');
-      expect(stdout).toMatch(/^token ey\.\.\.$/m);
-      expect(code).toBe(0);
-      expect(standIn.stats.tokenRequests).toBe(3);
+      prepare(standIn);
+      const { code, stdout, stderr } = await runScript(script, [standIn.url, username, password]);
+      const printedToken = /^token ey\.\.\.$/m.test(stdout);
+      return { code, stderr, printedToken, tokenRequests: standIn.stats.tokenRequests };
     } finally {
       await standIn.close();
     }
+  }
+
+  it('stays alive through two 503s and their backoffs, and prints its token', async () => {
+    const run = await runForToken('await-token.mjs', (standIn) =>
+      standIn.failNextTokenRequests(2, { type: 'status', status: 503 }),
+    );
+    expect(run).toEqual({ code: 0, stderr: '', printedToken: true, tokenRequests: 3 });
   });
 
   it('pointed at a closed port, fails with a non-zero exit and an error naming the host, not a silent 0', async () => {
@@ -96,20 +105,8 @@ describe('a script awaiting a token (createApplicationContext, then getAccessTok
   });
 
   it('through a token store whose reads never answer, stays alive past the store call limit and prints its token', async () => {
-    const standIn = await startSendfactStandIn();
-    try {
-      const { code, stdout, stderr } = await runScript('hung-store-token.mjs', [
-        standIn.url,
-        username,
-        password,
-      ]);
-      expect(stderr).toBe('');
-      expect(stdout).toMatch(/^token ey\.\.\.$/m);
-      expect(code).toBe(0);
-      expect(standIn.stats.tokenRequests).toBe(1);
-    } finally {
-      await standIn.close();
-    }
+    const run = await runForToken('hung-store-token.mjs');
+    expect(run).toEqual({ code: 0, stderr: '', printedToken: true, tokenRequests: 1 });
   });
 });
 
