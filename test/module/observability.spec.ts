@@ -1,4 +1,4 @@
-import { type LogLevel, Module } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   SENDFACT_LOGGER_CONTEXT,
@@ -55,6 +55,9 @@ async function startLoggingApp(levels: LogLevel[], password = STAND_IN_DEFAULT_A
     ],
   })
   class AppModule {}
+  // Nest keeps its logger in a global: an app made with `logger: false` earlier in this process (other spec
+  // files share it) leaves none, and `logger: levels` only sets the levels of the one there is.
+  Logger.overrideLogger(new ConsoleLogger());
   const app = await NestFactory.createApplicationContext(AppModule, { logger: levels });
   return { app, standIn, auth: app.get(SendfactAuthService), http: app.get(SendfactHttpService) };
 }
