@@ -5,6 +5,7 @@
 //
 //   --only api,boot,compare   run some phases (default: all)
 //   --quick                   short phases, for a smoke run (also BENCH_QUICK=1)
+//   --rounds N                rounds of the API phase (default 20): more narrows the spread of its ratios
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { measureApis, type ApiRatioConfig } from './api-ratio.js';
@@ -34,12 +35,13 @@ const { values: args } = parseArgs({
     'update-docs': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: process.env['BENCH_QUICK'] === '1' },
     only: { type: 'string', default: 'api,boot,compare' },
+    rounds: { type: 'string' },
   },
 });
 const QUICK = args.quick;
 const phases = new Set(args.only.split(','));
 const API: ApiRatioConfig = {
-  rounds: QUICK ? 4 : 20,
+  rounds: args.rounds === undefined ? (QUICK ? 4 : 20) : Math.max(1, Number(args.rounds) || 20),
   blockCalls: QUICK ? 500 : 1_000,
   concurrency: 32,
   warmupCalls: 64,

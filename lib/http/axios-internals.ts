@@ -7,7 +7,7 @@
  */
 
 /** Where the token used to be, in header strings and header objects once the request is sent. */
-export const REDACTED_TOKEN = '[redacted]';
+const REDACTED_TOKEN = '[redacted]';
 
 /** Scheme, host and port of `url` as the WHATWG URL parser reads it; `''` when it is not a URL. */
 export function originOf(url: string): string {
@@ -59,18 +59,29 @@ export function finalResponseOrigin(request: unknown): string | undefined {
  * called once the request is sent (an answer or an error came back), when nothing reads them any more.
  */
 export function redactSentRequest(holder: unknown, token: string): void {
-  const seen = new Set<object>();
   const target = holder as
     | { request?: unknown; data?: unknown; response?: { request?: unknown; data?: unknown } }
     | undefined;
-  for (const root of [
-    target?.request,
-    target?.response?.request,
-    (target?.data as { req?: unknown } | undefined)?.req,
-    (target?.response?.data as { req?: unknown } | undefined)?.req,
-  ]) {
-    redactRequest(root, token, seen);
-  }
+  redactRequests(
+    [
+      target?.request,
+      target?.response?.request,
+      streamRequest(target?.data),
+      streamRequest(target?.response?.data),
+    ],
+    token,
+  );
+}
+
+/** {@link redactSentRequest} on the given requests (a Node `ClientRequest` or follow-redirects' wrapper). */
+export function redactRequests(requests: readonly unknown[], token: string): void {
+  const seen = new Set<object>();
+  for (const request of requests) redactRequest(request, token, seen);
+}
+
+/** The request a stream body (Node's `IncomingMessage`) answers, which keeps the raw headers it sent. */
+export function streamRequest(data: unknown): unknown {
+  return data === null || typeof data !== 'object' ? undefined : (data as { req?: unknown }).req;
 }
 
 function redactRequest(request: unknown, token: string, seen: Set<object>): void {
@@ -78,16 +89,28 @@ function redactRequest(request: unknown, token: string, seen: Set<object>): void
   seen.add(request);
   const r = request as Record<string | symbol, unknown>;
   if (typeof r['_header'] === 'string' && r['_header'].includes(token))
-    r['_header'] = r['_header'].split(token).join(REDACTED_TOKEN);
+    r['_header'] = r['_header'].replaceAll(token, REDACTED_TOKEN);
   redactHeaderObject((r['_options'] as { headers?: unknown } | undefined)?.headers, token);
-  // Node keeps the outgoing headers under a symbol (`kOutHeaders`): { authorization: [name, value] }.
-  for (const symbol of Object.getOwnPropertySymbols(r)) {
-    if (symbol.description === 'kOutHeaders') redactHeaderObject(r[symbol], token);
-  }
+  redactHeaderObject(outgoingHeaders(r), token);
   // follow-redirects: the redirectable request, the current native request, and the last response's request.
   redactRequest(r['_redirectable'], token, seen);
   redactRequest(r['_currentRequest'], token, seen);
   redactRequest((r['res'] as { req?: unknown } | undefined)?.req, token, seen);
+}
+
+/** Node's `kOutHeaders` symbol, found once on the first request that has it (it is the same for all). */
+let kOutHeaders: symbol | undefined;
+
+/** Node keeps the outgoing headers under a symbol (`kOutHeaders`): `{ authorization: [name, value] }`. */
+function outgoingHeaders(r: Record<string | symbol, unknown>): unknown {
+  if (kOutHeaders !== undefined) return r[kOutHeaders];
+  for (const symbol of Object.getOwnPropertySymbols(r)) {
+    if (symbol.description === 'kOutHeaders') {
+      kOutHeaders = symbol;
+      return r[symbol];
+    }
+  }
+  return undefined;
 }
 
 function redactHeaderObject(headers: unknown, token: string): void {
@@ -96,12 +119,12 @@ function redactHeaderObject(headers: unknown, token: string): void {
   for (const name of Object.keys(h)) {
     const value = h[name];
     if (typeof value === 'string' && value.includes(token)) {
-      h[name] = value.split(token).join(REDACTED_TOKEN);
+      h[name] = value.replaceAll(token, REDACTED_TOKEN);
     } else if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (typeof item === 'string' && item.includes(token))
-          value[i] = item.split(token).join(REDACTED_TOKEN);
+          value[i] = item.replaceAll(token, REDACTED_TOKEN);
       }
     }
   }

@@ -24,10 +24,20 @@ const invoice = (ruc: string) => ({
   ),
 });
 
-/** What a caller can get at: the object itself, and what util.inspect prints at two depths. */
+/**
+ * What a caller can get at: the object itself, what its `request` getters give (findSecret calls no
+ * getter), and what util.inspect prints at two depths.
+ */
 function exposures(holder: unknown, secrets: string[]) {
+  const h = holder as { request?: unknown; response?: { request?: unknown } };
   return {
-    walk: findSecret(holder, secrets),
+    walk: [
+      ...findSecret(holder, secrets),
+      ...findSecret(h.request, secrets).map((path) => `$.request${path.slice(1)}`),
+      ...findSecret(h.response?.request, secrets).map(
+        (path) => `$.response.request${path.slice(1)}`,
+      ),
+    ],
     inspectDefault: secrets.some((s) => inspect(holder).includes(s)),
     inspectInfinity: secrets.some((s) => inspect(holder, { depth: Infinity }).includes(s)),
   };
