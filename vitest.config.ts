@@ -4,9 +4,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
 
 /**
- * Specs that run the built package or sample (dist/, dist-sample/): the packed tarball, the `exports` map,
- * the command, the sample app, and fixtures that import `nestjs-sendfact-auth` by name from a child process
- * (Node resolves that to dist/). Only they wait for `test/global-setup.ts` to build.
+ * Specs that run the built package or sample (dist/, dist-sample/): the `exports` map, the command, the sample
+ * app, and fixtures that import `nestjs-sendfact-auth` by name from a child process (Node resolves that to
+ * dist/). Only they (and the release checks) wait for `test/global-setup.ts` to build.
  */
 const PACKAGE = [
   'test/package/**/*.spec.ts',
@@ -15,9 +15,21 @@ const PACKAGE = [
   'test/module/lifecycle.spec.ts',
   'test/telemetry/api-absent.spec.ts',
   'test/redis/multi-process.spec.ts',
+  'test/redis/shared-username.spec.ts',
+];
+
+/**
+ * Release checks, run by CI (`npm run test:release`) rather than by `npm test`: what we ship as a stranger
+ * installs it (the packed tarball in fresh ESM, CommonJS and TypeScript projects), the API docs and README
+ * snippets compiled against the build, and the Redis topologies (Cluster, Sentinel) that take a fleet of
+ * servers to start. Together they took 108 s of the suite's 245 s of test time.
+ */
+const RELEASE = [
+  'test/package/packed-tarball.spec.ts',
+  'test/package/api-docs.spec.ts',
+  'test/package/readme-snippets.spec.ts',
   'test/redis/cluster.spec.ts',
   'test/redis/sentinel.spec.ts',
-  'test/redis/shared-username.spec.ts',
 ];
 
 /** Plain unit tests: in-process, no build, no server but the ones a test starts in its own process. */
@@ -52,7 +64,7 @@ export default defineConfig({
     // Vitest's default on 2 cores is one file at a time; most files here wait (child processes, Redis, npm,
     // token lifetimes) more than they compute, so two overlap without starving each other.
     maxWorkers: 2,
-    // `npm test` runs every project; `npx vitest run --project unit` (or a path) runs some.
+    // `npm test` runs unit, integration and package; CI adds release; `npx vitest run test/engine` runs a path.
     projects: [
       {
         extends: true,
@@ -69,12 +81,27 @@ export default defineConfig({
           isolate: false,
           include: ['test/**/*.spec.ts'],
           // Jest apps of their own, run by .ci/cjs-jest-app.
-          exclude: [...configDefaults.exclude, 'test/consumers/**', ...UNIT, ...PACKAGE],
+          exclude: [
+            ...configDefaults.exclude,
+            'test/consumers/**',
+            ...UNIT,
+            ...PACKAGE,
+            ...RELEASE,
+          ],
         },
       },
       {
         extends: true,
-        test: { name: 'package', include: PACKAGE, globalSetup: ['test/global-setup.ts'] },
+        test: {
+          name: 'package',
+          include: PACKAGE,
+          exclude: [...configDefaults.exclude, ...RELEASE],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'release', include: RELEASE, globalSetup: ['test/global-setup.ts'] },
       },
     ],
   },
