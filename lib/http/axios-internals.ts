@@ -53,27 +53,11 @@ export function finalResponseOrigin(request: unknown): string | undefined {
 }
 
 /**
- * Replaces `token` in every copy of the request headers that Node and follow-redirects keep on the objects
- * reachable from an axios response or error: `ClientRequest._header` (the raw header block), its outgoing
- * header map, follow-redirects' `_options.headers`, and the same on `response.data.req` for a stream. Only
- * called once the request is sent (an answer or an error came back), when nothing reads them any more.
+ * Replaces `token` in every copy of the request headers that Node and follow-redirects keep on the given
+ * requests (a Node `ClientRequest`, follow-redirects' wrapper, or a stream body's `req`): the raw header block
+ * (`_header`), the outgoing header map, follow-redirects' `_options.headers`, and the requests they link to.
+ * Only called once the request is sent (an answer or an error came back), when nothing reads them any more.
  */
-export function redactSentRequest(holder: unknown, token: string): void {
-  const target = holder as
-    | { request?: unknown; data?: unknown; response?: { request?: unknown; data?: unknown } }
-    | undefined;
-  redactRequests(
-    [
-      target?.request,
-      target?.response?.request,
-      streamRequest(target?.data),
-      streamRequest(target?.response?.data),
-    ],
-    token,
-  );
-}
-
-/** {@link redactSentRequest} on the given requests (a Node `ClientRequest` or follow-redirects' wrapper). */
 export function redactRequests(requests: readonly unknown[], token: string): void {
   const seen = new Set<object>();
   for (const request of requests) redactRequest(request, token, seen);

@@ -41,10 +41,14 @@ export function scrubToken<T>(holder: T, token: string): T {
 
 /**
  * Makes `request` non-enumerable (out of `util.inspect`, `JSON.stringify` and loggers that walk own keys)
- * and redacted before anyone can read it: every way to it goes through the getter.
+ * and redacted before anyone can read it: every way to it goes through the getter. A `request` that is not
+ * an enumerable own property (already hidden by an earlier scrub, or by axios itself) is redacted at once.
  */
 function hideRequest(object: { request?: unknown }, redact: () => void): void {
-  if (!Object.prototype.propertyIsEnumerable.call(object, 'request')) return;
+  if (!Object.prototype.propertyIsEnumerable.call(object, 'request')) {
+    redact();
+    return;
+  }
   let request = object.request;
   Object.defineProperty(object, 'request', {
     configurable: true,

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropRedirectAuthorization,
   finalResponseUrl,
-  redactSentRequest,
+  redactRequests,
   redirectOrigin,
+  streamRequest,
 } from '../../lib/http/axios-internals.js';
 import { findSecret } from '../security/find-secret.js';
 
@@ -86,7 +87,7 @@ describe('what the package relies on beyond axios’s documented API', () => {
     ['through follow-redirects', {}],
     ['with maxRedirects: 0 (Node request only)', { maxRedirects: 0 }],
   ])(
-    'redactSentRequest finds every copy of the header on a stream response, %s',
+    'redactRequests finds every copy of the header on a stream response, %s',
     async (_how, extra) => {
       const response: AxiosResponse = await axios.get(`${firstUrl}/here`, {
         headers: { Authorization: `Bearer ${MARKER}` },
@@ -94,7 +95,7 @@ describe('what the package relies on beyond axios’s documented API', () => {
         ...extra,
       });
       expect(findSecret(response, [MARKER]).length).toBeGreaterThan(0); // the copies are there
-      redactSentRequest(response, MARKER);
+      redactRequests([response.request, streamRequest(response.data)], MARKER);
       response.config.headers.set('Authorization', 'Bearer [redacted]');
       expect(findSecret(response, [MARKER])).toEqual([]);
       await finished((response.data as NodeJS.ReadableStream & { resume(): never }).resume());
