@@ -154,6 +154,9 @@ export class TokenEngine {
     this.#token = undefined;
     this.#timers.cancel();
     this.#run?.controller.abort(new SendfactAuthClosedError({ accountId: this.accountId }));
+    // A run can outlive the abort by one call that does not listen to it (a store call, up to its time
+    // limit): its callers get the closed error then, and meanwhile nothing it arms holds the process.
+    this.#waiters.settle();
   }
 
   [inspect.custom](): string {

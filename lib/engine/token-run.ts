@@ -84,6 +84,8 @@ export class TokenRun {
       let held: HeldToken;
       try {
         const grant = await this.#host.fetch(signal);
+        // A fetcher that did not listen to the abort: a token arriving after close() is not held.
+        signal.throwIfAborted();
         held = this.#host.hold(grant, { sentAt, now: clock.now() });
       } catch (cause) {
         // Only close() aborts a run.

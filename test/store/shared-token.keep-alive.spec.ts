@@ -109,6 +109,18 @@ describe("the shared store's timers keep the process alive only while a caller w
     expect(await token).toBe('token-1');
   });
 
+  it('lets the process go when the engine closes while a caller waits on a store call that never answers', async () => {
+    const { clock, store, engine } = setup();
+    store.hung = true;
+    const token = engine.getToken().catch((error: unknown) => error);
+    await flush();
+    expect(clock.armed).toEqual([{ ms: STORE_TIMEOUT_MS, keepAlive: true }]);
+    engine.close(); // app.close(): nothing it leaves may hold the process open
+    expect(clock.armed).toEqual([{ ms: STORE_TIMEOUT_MS, keepAlive: false }]);
+    await clock.advance(STORE_TIMEOUT_MS);
+    expect(await token).toMatchObject({ name: 'SendfactAuthClosedError' });
+  });
+
   it('bounds a store call that never answers without keeping the process alive during a background refresh', async () => {
     const { clock, store, engine } = setup();
     expect(await engine.getToken()).toBe('token-1');
