@@ -9,6 +9,7 @@ import type {
 } from './interfaces/sendfact-token-event.interface.js';
 import type { TokenState } from './interfaces/token-state.interface.js';
 import { SENDFACT_ACCOUNTS, SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
+import { SendfactAuthError } from './sendfact-auth.errors.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 import type { SendfactTelemetryHooks } from './telemetry/telemetry-hooks.interface.js';
 
@@ -138,8 +139,10 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   #lookup(accountId: string | undefined): SendfactAccount | undefined {
     try {
       return this.#accounts.get(accountId);
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Unknown account, registry full: no token. Anything else is a bug, and must not pass for "no token".
+      if (error instanceof SendfactAuthError) return undefined;
+      throw error;
     }
   }
 

@@ -177,8 +177,8 @@ export class SendfactAccounts {
         () => false,
       ),
       new Promise<false>((resolve) => {
+        // Not unref'd: app.init() waits on it, and a store that never answers must not end the process.
         timer = setTimeout(() => resolve(false), boundMs);
-        timer.unref();
       }),
     ]);
     clearTimeout(timer);
