@@ -77,7 +77,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           // As the unit project: most of a file's time went to importing Nest and the package anew (measured:
-          // 180 s of imports for 132 s of tests, against 11 s without). Files restore the globals they touch.
+          // 180 s of imports for 132 s of tests, against 11 s without). A file sets the globals it relies on (Nest's logger).
           isolate: false,
           include: ['test/**/*.spec.ts'],
           // Jest apps of their own, run by .ci/cjs-jest-app.

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,20 +69,62 @@ interface Import {
   typeOnly: boolean;
 }
 
+/** Every module a file names: import and export declarations, `import x = require()`, `import()`, `require()`. */
+function specifiersOf(path: string): { specifier: string; typeOnly: boolean }[] {
+  const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: { specifier: string; typeOnly: boolean }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings;
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((element) => element.isTypeOnly)));
+      found.push({ specifier: node.moduleSpecifier.text, typeOnly });
+    } else if (
+      ts.isExportDeclaration(node) &&
+      node.moduleSpecifier !== undefined &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
+      found.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
+      found.push({ specifier: node.moduleReference.expression.text, typeOnly: node.isTypeOnly });
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === 'require')) &&
+      node.arguments[0] !== undefined &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      found.push({ specifier: node.arguments[0].text, typeOnly: false });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
+
 function importsOf(dir: string): Import[] {
   const found: Import[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...importsOf(path));
     else if (entry.name.endsWith('.ts')) {
-      const source = readFileSync(path, 'utf8');
-      for (const [statement, specifier] of source.matchAll(
-        /^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms,
-      )) {
+      for (const { specifier, typeOnly } of specifiersOf(path)) {
+        if (!specifier.startsWith('.')) continue; // packages: not a room
         found.push({
           from: path,
-          to: resolve(dirname(path), specifier!.replace(/\.js$/, '.ts')),
-          typeOnly: /^(?:import|export)\s+type\s/.test(statement),
+          to: resolve(dirname(path), specifier.replace(/\.js$/, '.ts')),
+          typeOnly,
         });
       }
     }
