@@ -1,5 +1,12 @@
-import type { TimerHandle, TimerOptions } from 'nestjs-sendfact-auth';
+import {
+  DEFAULT_REFRESH_POLICY,
+  type RefreshPolicy,
+  type TimerHandle,
+  type TimerOptions,
+  TokenEngine,
+} from 'nestjs-sendfact-auth';
 import { FakeClock } from '../support/fake-clock.js';
+import { FakeFetcher } from '../support/fake-fetcher.js';
 
 /** A pending timer, as it was armed. */
 export interface ArmedTimer {
@@ -41,4 +48,21 @@ export class KeepAliveClock extends FakeClock {
   get keepsAlive(): boolean {
     return this.armed.some((timer) => timer.keepAlive);
   }
+}
+
+/** An engine on a {@link KeepAliveClock}, with a scripted fetcher and no jitter. */
+export function engineOnKeepAliveClock(
+  policy: Partial<RefreshPolicy> = {},
+  proactiveRefresh = false,
+) {
+  const clock = new KeepAliveClock();
+  const fetcher = new FakeFetcher();
+  const engine = new TokenEngine({
+    fetcher: fetcher.fetch,
+    clock,
+    policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
+    random: () => 0.5,
+    proactiveRefresh,
+  });
+  return { clock, fetcher, engine };
 }

@@ -3,25 +3,12 @@ import {
   SendfactTokenRejectedError,
   SendfactTokenRequestError,
   SendfactTokenResponseError,
-  TokenEngine,
 } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { flush } from '../support/fake-clock.js';
-import { FakeFetcher } from '../support/fake-fetcher.js';
-import { KeepAliveClock } from './keep-alive-clock.js';
+import { engineOnKeepAliveClock } from './keep-alive-clock.js';
 
-function setup(policy = {}, proactiveRefresh = false) {
-  const clock = new KeepAliveClock();
-  const fetcher = new FakeFetcher();
-  const engine = new TokenEngine({
-    fetcher: fetcher.fetch,
-    clock,
-    policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
-    random: () => 0.5,
-    proactiveRefresh,
-  });
-  return { clock, fetcher, engine };
-}
+const setup = engineOnKeepAliveClock;
 
 /** Records whether a promise has settled, without awaiting it. */
 function track<T>(promise: Promise<T>) {

@@ -1,25 +1,9 @@
-import {
-  DEFAULT_REFRESH_POLICY,
-  SendfactAbortedError,
-  SendfactTokenRequestError,
-  TokenEngine,
-} from 'nestjs-sendfact-auth';
+import { SendfactAbortedError, SendfactTokenRequestError } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { flush } from '../support/fake-clock.js';
-import { FakeFetcher } from '../support/fake-fetcher.js';
-import { KeepAliveClock } from './keep-alive-clock.js';
+import { engineOnKeepAliveClock } from './keep-alive-clock.js';
 
-function setup(policy = {}) {
-  const clock = new KeepAliveClock();
-  const fetcher = new FakeFetcher();
-  const engine = new TokenEngine({
-    fetcher: fetcher.fetch,
-    clock,
-    policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
-    random: () => 0.5,
-  });
-  return { clock, fetcher, engine };
-}
+const setup = engineOnKeepAliveClock;
 
 /** A 503 asking for `retryAfterMs`: a caller waits it out (it is under `maxRetryAfterMs`). */
 const unavailable = (retryAfterMs: number) =>

@@ -69,15 +69,20 @@ async function closedPort(): Promise<number> {
 describe('a script awaiting a token (createApplicationContext, then getAccessToken)', () => {
   const { username, password } = STAND_IN_DEFAULT_ACCOUNT;
 
-  /** Runs `script` against a fresh stand-in, set up by `prepare`: what it printed, its exit, its token requests. */
+  /** Runs await-token.mjs (with `variant`'s arguments) against a fresh stand-in, set up by `prepare`: what it printed, its exit, its token requests. */
   async function runForToken(
-    script: string,
+    variant: string[],
     prepare: (standIn: SendfactStandIn) => void = () => undefined,
   ) {
     const standIn = await startSendfactStandIn();
     try {
       prepare(standIn);
-      const { code, stdout, stderr } = await runScript(script, [standIn.url, username, password]);
+      const { code, stdout, stderr } = await runScript('await-token.mjs', [
+        standIn.url,
+        username,
+        password,
+        ...variant,
+      ]);
       const printedToken = /^token ey\.\.\.$/m.test(stdout);
       return { code, stderr, printedToken, tokenRequests: standIn.stats.tokenRequests };
     } finally {
@@ -86,7 +91,7 @@ describe('a script awaiting a token (createApplicationContext, then getAccessTok
   }
 
   it('stays alive through two 503s and their backoffs, and prints its token', async () => {
-    const run = await runForToken('await-token.mjs', (standIn) =>
+    const run = await runForToken([], (standIn) =>
       standIn.failNextTokenRequests(2, { type: 'status', status: 503 }),
     );
     expect(run).toEqual({ code: 0, stderr: '', printedToken: true, tokenRequests: 3 });
@@ -105,7 +110,7 @@ describe('a script awaiting a token (createApplicationContext, then getAccessTok
   });
 
   it('through a token store whose reads never answer, stays alive past the store call limit and prints its token', async () => {
-    const run = await runForToken('hung-store-token.mjs');
+    const run = await runForToken(['hung-store']);
     expect(run).toEqual({ code: 0, stderr: '', printedToken: true, tokenRequests: 1 });
   });
 });
