@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.create(AppModule.forRoot({ host: flags.host }), {
+    logger: ['error', 'warn'],
+  });
   // Lifecycle hooks run here: the module waits for its token store and starts its telemetry.
   await app.init();
   const stop = async () => {
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
       `Warning: HOST=${flags.host} exposes this API beyond this machine, and it has no authentication.`,
     );
   }
-  say(`  curl -X POST ${base}/invoices`);
+  say(`  curl -X POST -H 'content-type: application/json' -d '{}' ${base}/invoices`);
   say(`  curl ${base}/invoices/<fileName>/status`);
   say(`  curl ${base}/token`);
   say(`  curl ${base}/health`);

@@ -4,7 +4,7 @@ import { InvoicesService } from './invoices.service.js';
 
 /**
  * The sample's API. It has no authentication of its own: it is for a developer's machine, which is why
- * main.ts listens on 127.0.0.1 unless HOST says otherwise.
+ * main.ts listens on 127.0.0.1 unless HOST says otherwise, and SecurityModule refuses other web sites.
  */
 @Controller('invoices')
 @UseFilters(SendfactExceptionFilter)

@@ -65,7 +65,11 @@ describe('the sample app', () => {
     // Loopback by default: the sample's API has no authentication.
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     try {
-      const issued = await fetch(`${base}/invoices`, { method: 'POST' });
+      const issued = await fetch(`${base}/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(issued.status).toBe(201);
       const { fileName } = (await issued.json()) as { fileName: string };
       const status = await (await fetch(`${base}/invoices/${fileName}/status`)).json();
