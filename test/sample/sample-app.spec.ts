@@ -1,15 +1,6 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const main = fileURLToPath(new URL('../../dist-sample/main.js', import.meta.url));
-
-/** The environment of a fresh clone: no Sendfact credentials. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('SENDFACT_')) delete env[name];
-  return { ...env, SENDFACT_STAND_IN_TOKEN_SECONDS: '2' };
-}
+import { cleanEnv, exited, main, serve } from './sample-process.js';
 
 describe('the sample app', () => {
   it('runs the --once walkthrough against the stand-in with no credentials and exits 0', async () => {
@@ -127,30 +118,3 @@ describe('the sample app', () => {
     expect(await exited(child)).toBe(0);
   });
 });
-
-/** Starts the sample as a server; resolves with the base URL it prints once it listens. */
-async function serve(
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const child: ChildProcess = spawn(process.execPath, [main, '--port', '0'], { env });
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no server in time:\n${out}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Serving the sample API on (http:\/\/\S+:\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-  return { child, base, output: () => out };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.on('exit', (code) => resolve(code));
-  });
-}
