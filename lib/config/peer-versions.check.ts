@@ -11,6 +11,10 @@ export interface NestPeerVersions {
 
 /** The major of `@nestjs/axios` and `@nestjs/config` that each `@nestjs/core` major works with. */
 const COMPANION_MAJOR: Readonly<Record<number, number>> = Object.freeze({ 11: 4, 12: 12 });
+/** The oldest Nest major supported: Nest 10 is out of support, and its axios and config modules are 3.x. */
+const OLDEST_SUPPORTED_MAJOR = 11;
+/** Where a Nest 10 app learns what the upgrade to 11 changes. */
+const MIGRATION_GUIDE = 'https://docs.nestjs.com/migration-guide';
 
 const major = (version: string | undefined) => {
   const match = /^(\d+)\./.exec(version ?? '');
@@ -18,12 +22,21 @@ const major = (version: string | undefined) => {
 };
 
 /**
- * The warning to log when `@nestjs/axios` or `@nestjs/config` is of another Nest generation than
+ * The warning to log when `@nestjs/core` is older than Nest 11 (the peer ranges refuse it, but a forced
+ * install, or a package manager that only warns about peers, gets there), or when `@nestjs/axios` or `@nestjs/config` is of another Nest generation than
  * `@nestjs/core` (an unpinned install pulls the newest, ESM-only majors into a Nest 11 app), or `undefined`.
- * Unknown or unreadable versions are no reason to warn.
+ * Unknown or unreadable versions are no reason to warn. A warning, not a failed boot: the versions are read
+ * from the working directory, which may not be where the app resolves its packages.
  */
 export function peerVersionWarning(versions: NestPeerVersions): string | undefined {
   const core = major(versions['@nestjs/core']);
+  if (core !== undefined && core < OLDEST_SUPPORTED_MAJOR) {
+    return (
+      `@nestjs/core ${versions['@nestjs/core']} is installed, but nestjs-sendfact-auth supports ` +
+      `Nest 11 and 12 only. Upgrade the app to Nest 11, every @nestjs/* package together ` +
+      `(${MIGRATION_GUIDE}), with @nestjs/axios@^4 and @nestjs/config@^4`
+    );
+  }
   const expected =
     core === undefined ? undefined : (COMPANION_MAJOR[core] ?? (core > 12 ? core : undefined));
   if (expected === undefined) return undefined;

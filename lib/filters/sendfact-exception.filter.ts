@@ -77,8 +77,19 @@ export class SendfactExceptionFilter implements ExceptionFilter<SendfactAuthErro
     this.#adapterHost = adapterHost;
   }
 
-  /** The answer the filter gives for `error` (the table above), for your own filters and tests. */
-  static toHttp(error: SendfactAuthError): SendfactHttpAnswer {
+  /**
+   * The answer the filter gives for `error` (the table above), for your own filters and tests. A static
+   * method that needs no instance and no Nest: an app's own `@Catch()` filter calls it to keep its own body
+   * shape (see the README's errors section).
+   */
+  static toHttp(error: SendfactAuthError): SendfactHttpAnswer;
+  /**
+   * The same for anything a `@Catch()` filter may receive: `undefined` unless `error` is a
+   * `SendfactAuthError`, so that the app's own handling takes every other error.
+   */
+  static toHttp(error: unknown): SendfactHttpAnswer | undefined;
+  static toHttp(error: unknown): SendfactHttpAnswer | undefined {
+    if (!(error instanceof SendfactAuthError)) return undefined;
     if (error instanceof SendfactUnknownAccountError)
       return answer(HttpStatus.NOT_FOUND, 'Unknown Sendfact account');
     if (error instanceof SendfactApiError) return apiAnswer(error);

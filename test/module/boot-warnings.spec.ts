@@ -41,6 +41,37 @@ function warningsLogger(): LoggerService & { warnings: string[] } {
   };
 }
 
+/**
+ * The warnings of an app booted from a folder whose node_modules holds `versions` (what the check reads),
+ * while the Nest that runs it is the one installed here.
+ */
+async function bootWarningsWith(versions: Record<string, string>): Promise<string[]> {
+  const app = mkdtempSync(join(tmpdir(), 'sendfact-peers-'));
+  for (const [name, version] of Object.entries(versions)) {
+    mkdirSync(join(app, 'node_modules', name), { recursive: true });
+    writeFileSync(
+      join(app, 'node_modules', name, 'package.json'),
+      JSON.stringify({ name, version }),
+    );
+  }
+  const cwd = process.cwd();
+  try {
+    process.chdir(app);
+    @Module({ imports: [SendfactAuthModule.forRoot({ ...ACME, baseUrl: standIn.url })] })
+    class AppModule {}
+    const logger = warningsLogger();
+    const context = await NestFactory.createApplicationContext(AppModule, {
+      logger,
+      abortOnError: false,
+    });
+    await context.close();
+    return logger.warnings;
+  } finally {
+    process.chdir(cwd);
+    rmSync(app, { recursive: true, force: true });
+  }
+}
+
 describe('SendfactAuthModule registered more than once', () => {
   it('logs one warning that names the modules importing each registration', async () => {
     @Module({ imports: [SendfactAuthModule.forRoot({ ...BETA, baseUrl: standIn.url })] })
@@ -129,36 +160,43 @@ describe('@nestjs/axios and @nestjs/config of another Nest generation', () => {
   });
 
   it('warns once at boot when the app resolves @nestjs/axios of another generation', async () => {
-    // An app folder whose node_modules holds Nest 11 core next to axios 12: what the check reads.
-    const app = mkdtempSync(join(tmpdir(), 'sendfact-peers-'));
-    const fake = (name: string, version: string) => {
-      mkdirSync(join(app, 'node_modules', name), { recursive: true });
-      writeFileSync(
-        join(app, 'node_modules', name, 'package.json'),
-        JSON.stringify({ name, version }),
+    // Nest 11 core next to axios 12.
+    const warnings = await bootWarningsWith({
+      '@nestjs/core': '11.1.6',
+      '@nestjs/axios': '12.0.1',
+      '@nestjs/config': '4.0.2',
+    });
+    expect(warnings).toEqual([
+      '@nestjs/axios 12.0.1 installed next to @nestjs/core 11.1.6: Nest 11 goes with @nestjs/axios and ' +
+        '@nestjs/config 4.x. Install them with npm install @nestjs/axios@^4 @nestjs/config@^4',
+    ]);
+  });
+
+  it('warns once at boot, naming the supported majors and the upgrade, when the app is on Nest 10', async () => {
+    // A Nest 10 app forced past the peer ranges, with the axios and config modules of Nest 10.
+    const warnings = await bootWarningsWith({
+      '@nestjs/core': '10.4.15',
+      '@nestjs/axios': '3.1.3',
+      '@nestjs/config': '3.3.0',
+    });
+    expect(warnings).toEqual([
+      '@nestjs/core 10.4.15 is installed, but nestjs-sendfact-auth supports Nest 11 and 12 only. ' +
+        'Upgrade the app to Nest 11, every @nestjs/* package together ' +
+        '(https://docs.nestjs.com/migration-guide), with @nestjs/axios@^4 and @nestjs/config@^4',
+    ]);
+  });
+
+  it('says the same of any Nest older than 11, whatever the axios and config modules are', () => {
+    for (const versions of [
+      { '@nestjs/core': '10.0.0' },
+      { '@nestjs/core': '10.4.15', '@nestjs/axios': '4.0.1', '@nestjs/config': '4.0.2' },
+      { '@nestjs/core': '9.4.3', '@nestjs/axios': '2.0.0', '@nestjs/config': '2.3.4' },
+    ]) {
+      expect(peerVersionWarning(versions)).toBe(
+        `@nestjs/core ${versions['@nestjs/core']} is installed, but nestjs-sendfact-auth supports ` +
+          'Nest 11 and 12 only. Upgrade the app to Nest 11, every @nestjs/* package together ' +
+          '(https://docs.nestjs.com/migration-guide), with @nestjs/axios@^4 and @nestjs/config@^4',
       );
-    };
-    fake('@nestjs/core', '11.1.6');
-    fake('@nestjs/axios', '12.0.1');
-    fake('@nestjs/config', '4.0.2');
-    const cwd = process.cwd();
-    try {
-      process.chdir(app);
-      @Module({ imports: [SendfactAuthModule.forRoot({ ...ACME, baseUrl: standIn.url })] })
-      class AppModule {}
-      const logger = warningsLogger();
-      const context = await NestFactory.createApplicationContext(AppModule, {
-        logger,
-        abortOnError: false,
-      });
-      expect(logger.warnings).toEqual([
-        '@nestjs/axios 12.0.1 installed next to @nestjs/core 11.1.6: Nest 11 goes with @nestjs/axios and ' +
-          '@nestjs/config 4.x. Install them with npm install @nestjs/axios@^4 @nestjs/config@^4',
-      ]);
-      await context.close();
-    } finally {
-      process.chdir(cwd);
-      rmSync(app, { recursive: true, force: true });
     }
   });
 
