@@ -133,10 +133,12 @@ async function runStandIn(
     lines.push(`Token requests misbehave: ${describeFaults(options.tokenFaults)}.`);
   if (options.apiFaults.length > 0)
     lines.push(`API requests misbehave: ${describeFaults(options.apiFaults)}.`);
+  const faulty = options.tokenFaults.length + options.apiFaults.length > 0;
   lines.push(
     stopKeys === undefined
       ? `To revoke every token issued so far: kill -USR2 ${process.pid}`
-      : `To revoke every token issued so far: press r, or kill -USR2 ${process.pid}; c forgets the faults.`,
+      : `To revoke every token issued so far: press r, or kill -USR2 ${process.pid}` +
+          (faulty ? '; c forgets the faults' : ''),
   );
   lines.push('For your app (.env):', `SENDFACT_BASE_URL=${standIn.url}`);
   if (logins.length === 1)

@@ -96,7 +96,7 @@ describe('stand-in keys, when stdin is a terminal', () => {
     const standIn = await startInProcess(['--api-fault', '500,count=5'], terminal);
     expect(terminal.rawModes).toEqual([true]);
     expect(standIn.printed()).toContain(
-      'To revoke every token issued so far: press r, or kill -USR2',
+      `To revoke every token issued so far: press r, or kill -USR2 ${process.pid}; c forgets the faults\n`,
     );
 
     const before = await tokenFor(standIn.url, ...LOGIN);
