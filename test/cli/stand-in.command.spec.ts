@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { documentStatus, tokenFor } from './in-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -17,20 +18,31 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-/** Starts `stand-in` and resolves once it has printed everything up to `Ctrl+C to stop.`. */
-function start(args: string[]): Promise<{ child: ChildProcess; printed: () => string }> {
+/**
+ * Starts `stand-in` and resolves once it has printed everything up to `Ctrl+C to stop.`; `until(text)` resolves
+ * once it has printed `text`.
+ */
+function start(
+  args: string[],
+): Promise<{ child: ChildProcess; printed: () => string; until: (text: string) => Promise<void> }> {
   const child = spawn(process.execPath, [bin, 'stand-in', ...args]);
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const onData = () => {
-      if (!out.includes('Ctrl+C to stop.')) return;
-      child.stdout!.off('data', onData);
-      resolve({ child, printed: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`exited ${code} before listening:\n${out}`)));
-  });
+  const until = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!out.includes(text)) return;
+        child.stdout!.off('data', check);
+        child.off('exit', early);
+        resolve();
+      };
+      const early = (code: number | null) =>
+        reject(new Error(`exited ${code} before printing ${JSON.stringify(text)}:\n${out}`));
+      child.stdout!.on('data', check);
+      child.on('exit', early);
+      check();
+    });
+  return until('Ctrl+C to stop.').then(() => ({ child, printed: () => out, until }));
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -96,7 +108,24 @@ describe('npx nestjs-sendfact-auth stand-in', () => {
     const help = await run(['stand-in', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: nestjs-sendfact-auth stand-in \[options\]/);
-    expect(help.stdout).toContain('--token-seconds <n>');
+    for (const listed of [
+      '--port <n>',
+      '--host <address>',
+      '--token-seconds <n>',
+      '--account [ID=]USERNAME:PASSWORD',
+      '--username <name>',
+      '--password <text>',
+      '--token-fault <fault>',
+      '--api-fault <fault>',
+      '503,retry-after=30,count=2',
+      'hang',
+      'reset-after-headers',
+      'delay=<ms>',
+      'trickle=<ms>',
+      'content-type=<type>',
+      'kill -USR2 <pid>',
+    ])
+      expect(help.stdout).toContain(listed);
     expect((await run(['--help'])).code).toBe(0);
 
     for (const [args, message] of [
@@ -111,6 +140,25 @@ describe('npx nestjs-sendfact-auth stand-in', () => {
       expect(result.stderr).toContain(message);
       expect(result.stderr).toContain('Usage:');
     }
+  });
+
+  it('revokes every token issued so far on SIGUSR2: the old token gets 401, a new one works', async () => {
+    const { child, printed, until } = await start(['--port', '0']);
+    const url = /SENDFACT_BASE_URL=(\S+)/.exec(printed())![1]!;
+    // stdin is a pipe here, not a terminal: the command leaves it alone and offers no key.
+    expect(printed()).toContain(`To revoke every token issued so far: kill -USR2 ${child.pid}\n`);
+    try {
+      const before = await tokenFor(url, 'USER20515809822', 'stand-in-password');
+      expect(await documentStatus(url, before)).toBe(404);
+      child.kill('SIGUSR2');
+      await until('Revoked every token issued so far (SIGUSR2)');
+      expect(await documentStatus(url, before)).toBe(401);
+      const after = await tokenFor(url, 'USER20515809822', 'stand-in-password');
+      expect(await documentStatus(url, after)).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
   });
 
   it('says so and exits 1 when the port is taken', async () => {
