@@ -1,10 +1,16 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { createObserveModule } from '@nestjs/observe';
+import { SendfactAuthModule } from 'nestjs-sendfact-auth';
 import { AppController } from './app.controller.js';
 import { AppService } from './app.service.js';
+import { InvoicesController } from './invoices/invoices.controller.js';
+import { InvoicesService } from './invoices/invoices.service.js';
 
 export const { ObserveModule, ObserveInstrument } = createObserveModule();
 
+// The generated AppModule, plus the README's step 2 (ConfigModule and SendfactAuthModule, both global)
+// and an invoices feature that calls Sendfact.
 @Module({
   imports: [
     // Distributed tracing, auto-correlated logs, request/job metrics, error
@@ -15,8 +21,10 @@ export const { ObserveModule, ObserveInstrument } = createObserveModule();
       appSecret: process.env.OBSERVE_APP_SECRET ?? 'YOUR_APP_SECRET',
       serviceId: 'app',
     }),
+    ConfigModule.forRoot({ isGlobal: true }),
+    SendfactAuthModule.forRoot({ isGlobal: true }),
   ],
-  controllers: [AppController],
-  providers: [AppService],
+  controllers: [AppController, InvoicesController],
+  providers: [AppService, InvoicesService],
 })
 export class AppModule {}
