@@ -16,6 +16,7 @@ const PACKAGE = [
   'test/telemetry/api-absent.spec.ts',
   'test/redis/multi-process.spec.ts',
   'test/redis/shared-username.spec.ts',
+  'test/model/**/*.spec.ts',
 ];
 
 /**

@@ -1,5 +1,6 @@
 /**
- * The main entry: `SendfactAuthModule`, the services it provides, its errors and the token engine.
+ * The main entry: `SendfactAuthModule`, the services and clients it provides, the exception filter, the
+ * errors, and the types of its options and stores. What is not exported here is private to the package.
  *
  * @module nestjs-sendfact-auth
  */
@@ -20,30 +21,9 @@ export {
   SendfactExceptionFilter,
   type SendfactHttpAnswer,
 } from './filters/sendfact-exception.filter.js';
-export type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';
+export { sendfactConfig } from './sendfact.config.js';
 export {
-  ResolvedSendfactAuthOptions,
-  resolveSendfactAuthOptions,
-} from './sendfact-auth.options.js';
-export {
-  sendfactConfig,
-  readSendfactEnvironment,
-  SendfactEnvironmentVariables,
-} from './sendfact.config.js';
-export {
-  DEFAULT_ACCOUNT_ID,
-  DEFAULT_ACCOUNT_IDLE_TTL_MS,
-  DEFAULT_ENVIRONMENT,
-  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
-  DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS,
-  DEFAULT_MAX_ACCOUNTS,
-  DEFAULT_TIMEOUT_MS,
-  DEFAULT_TOKEN_STORE_TIMEOUT_MS,
-  MAX_TIMEOUT_MS,
   SENDFACT_AUTH_OPTIONS,
-  SENDFACT_BASE_URLS,
-  SENDFACT_CONFIG_NAMESPACE,
-  SENDFACT_LOGGER_CONTEXT,
   SENDFACT_TOKEN_FETCHER,
   SENDFACT_TOKEN_STORE,
 } from './sendfact-auth.constants.js';
@@ -63,27 +43,31 @@ export {
   type SendfactApiErrorDetails,
   type SendfactApiErrorReason,
   type SendfactAuthErrorCode,
+  type SendfactAuthErrorOptions,
 } from './sendfact-auth.errors.js';
+export { InMemoryTokenStore } from './store/in-memory-token.store.js';
+export type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';
+export type { Clock, TimerHandle, TimerOptions } from './interfaces/clock.interface.js';
+export type { RefreshPolicy } from './interfaces/refresh-policy.interface.js';
 export type {
+  SendfactAuthModuleAsyncOptions,
   SendfactAuthModuleOptions,
+  SendfactAuthModuleRootOptions,
   SendfactEnvironment,
 } from './interfaces/sendfact-auth-module-options.interface.js';
+export type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
+export type { SendfactEnvironmentVariables } from './sendfact.config.js';
 export type { SendfactTelemetryOptions } from './interfaces/sendfact-telemetry-options.interface.js';
 export type {
   SendfactAuthStats,
   SendfactTokenEvent,
 } from './interfaces/sendfact-token-event.interface.js';
-export type { SendfactCredentials } from './client/sendfact-token.client.js';
+export type { TokenEngineEvent } from './interfaces/token-engine-event.interface.js';
+export type { TokenEngineStats, TokenState } from './interfaces/token-state.interface.js';
+export type { SendfactCredentials } from './interfaces/sendfact-credentials.interface.js';
 export type {
   SendfactTokenStore,
   StoredToken,
 } from './interfaces/sendfact-token-store.interface.js';
-export { InMemoryTokenStore } from './store/in-memory-token.store.js';
-export { TokenEngine } from './engine/token-engine.js';
-export type { TokenEngineEvent } from './interfaces/token-engine-event.interface.js';
-export type { TokenEngineOptions } from './interfaces/token-engine-options.interface.js';
-export type { TokenFetcher, TokenGrant } from './interfaces/token-grant.interface.js';
-export type { TokenEngineStats, TokenState } from './interfaces/token-state.interface.js';
 export type { SendfactTokenFetcher } from './interfaces/sendfact-token-fetcher.interface.js';
-export { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './engine/refresh-policy.js';
-export { systemClock, type Clock, type TimerHandle, type TimerOptions } from './engine/clock.js';
+export type { TokenGrant } from './interfaces/token-grant.interface.js';

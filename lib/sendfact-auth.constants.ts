@@ -49,7 +49,10 @@ export const SENDFACT_TOKEN_FETCHER = 'nestjs-sendfact-auth:token-fetcher';
 /** Injection token of the `SendfactTokenStore` the tokens are shared through (the `tokenStore` option). */
 export const SENDFACT_TOKEN_STORE = 'nestjs-sendfact-auth:token-store';
 
-/** Injection token of the accounts registry: one token engine and one login per account. */
+/** Injection token of the options as the module's providers read them (see `asResolvedOptions`). */
+export const SENDFACT_RESOLVED_OPTIONS = 'nestjs-sendfact-auth:resolved-options';
+
+/** Injection token of the accounts registry: one token cycle and one login per account. */
 export const SENDFACT_ACCOUNTS = 'nestjs-sendfact-auth:accounts';
 
 /**

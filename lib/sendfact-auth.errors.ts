@@ -5,7 +5,11 @@
 
 // One class a file under errors/, each defined once (so `instanceof` holds whichever path imported it);
 // this module gathers them for the package's own imports and for index.ts.
-export { SendfactAuthError, type SendfactAuthErrorCode } from './errors/sendfact-auth.error.js';
+export {
+  SendfactAuthError,
+  type SendfactAuthErrorCode,
+  type SendfactAuthErrorOptions,
+} from './errors/sendfact-auth.error.js';
 export { SendfactConfigError } from './errors/sendfact-config.error.js';
 export {
   SendfactCredentialsError,

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type {
-  AxiosError,
-  AxiosRequestConfig,
-  AxiosResponse,
-  InternalAxiosRequestConfig,
+import axios, {
+  type AxiosAdapter,
+  type AxiosError,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
 } from 'axios';
+import type { HeldToken, TokenCycle } from './engine/token-cycle.js';
 import { SendfactOriginGuard } from './http/sendfact-origin.guard.js';
 import { isReplayable, scrubToken } from './http/token-scrubber.js';
 import type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';
@@ -17,24 +19,24 @@ declare module 'axios' {
   }
 }
 
-/** Marks the one replay of a request after a 401 (a string key: axios keeps it when merging configs). */
-const REPLAYED = '__sendfactReplayed';
+/** What each attached instance's adapter was, by the step that wraps it (attach() never wraps a step). */
+const WRAPPED = new WeakMap<object, unknown>();
+
+/** A 401 is answered twice at most: once with any newer token, once with one fresh from the endpoint. */
+const MAX_REPLAYS = 2;
 
 /**
- * Puts `Authorization: Bearer <token>` on axios requests bound for the Sendfact origin, and on no others;
- * on a 401 to a request it authenticated, drops that token (if still current), gets a fresh one and replays
- * the request once. `SendfactHttpService` comes with it installed; `attach()` installs it on your own instance.
+ * Attaches `Authorization: Bearer <token>` to requests bound for the Sendfact origin, and to no others, as
+ * the last step before a request leaves: a wrapper around the instance's adapter, so that every interceptor
+ * of the app (added before or after `attach()`) has run, the origin is checked on the final URL, and none of
+ * them sees the token, in the request or in what comes back. On a 401 it sends the request again with a
+ * newer token, as the token cycle decides (see `TokenCycle.refused`). `SendfactHttpService` comes with it;
+ * `attach()` puts it on your own instance.
  */
 @Injectable()
 export class SendfactAuthInterceptor {
   readonly #auth: SendfactAuthService;
   readonly #guard: SendfactOriginGuard;
-  /**
-   * Per request config: the token it carries (a string), `null` for a Sendfact request while no token is
-   * held, `false` for a request that is not Sendfact's. Filled by whichever predicate axios asks first, so
-   * that both read the same answer in any order, and the token signed is the one the choice was made on.
-   */
-  readonly #tokens = new WeakMap<object, string | null | false>();
 
   constructor(auth: SendfactAuthService) {
     this.#auth = auth;
@@ -42,41 +44,20 @@ export class SendfactAuthInterceptor {
   }
 
   /**
-   * Installs the interceptor on `instance` (any axios 1.x instance, whichever typings it was declared
-   * with); returns a function that removes it.
+   * Installs the token step on `instance` (any axios 1.x instance, whichever typings it was declared with),
+   * around the adapter it has now; returns a function that removes it. Set the instance's own `adapter`
+   * before calling it: one set later, or per request, replaces the step, and the request goes without a token.
    */
   attach(instance: AxiosInterceptorHost): () => void {
-    // Hot path: a token is held, so it goes on synchronously; with every interceptor that runs synchronous,
-    // axios dispatches at once, as it does with no interceptor at all. Only a request that has to wait for a
-    // token takes the asynchronous interceptor. Requests to other origins run neither.
-    const signNow = instance.interceptors.request.use(
-      (config: InternalAxiosRequestConfig) => this.#signHeld(config),
-      null,
-      { synchronous: true, runWhen: (config) => typeof this.#lookup(config) === 'string' },
-    );
-    const signLater = instance.interceptors.request.use(
-      (config: InternalAxiosRequestConfig) => this.#waitAndSign(config),
-      null,
-      { runWhen: (config) => this.#lookup(config) === null },
-    );
-    // A 401 arrives as an error, or as a response when the caller's validateStatus accepts it.
-    const response = instance.interceptors.response.use(
-      (res: AxiosResponse) =>
-        res.status === 401
-          ? this.#recover(instance, res, () => this.#scrub(res))
-          : this.#scrub(res),
-      (error: unknown) => {
-        const failed = (error as AxiosError | undefined)?.response;
-        if (failed?.status !== 401) throw this.#scrub(error);
-        return this.#recover(instance, failed, () => {
-          throw this.#scrub(error);
-        });
-      },
-    );
+    const defaults = instance.defaults;
+    const own: unknown = defaults.adapter;
+    // An instance made from another's defaults (forAccount) carries its step: wrap what that one wrapped.
+    const inner = typeof own === 'function' && WRAPPED.has(own) ? WRAPPED.get(own) : own;
+    const step: AxiosAdapter = (config) => this.#send(config, inner);
+    WRAPPED.set(step, inner);
+    defaults.adapter = step;
     return () => {
-      instance.interceptors.request.eject(signNow);
-      instance.interceptors.request.eject(signLater);
-      instance.interceptors.response.eject(response);
+      if (defaults.adapter === step) defaults.adapter = inner;
     };
   }
 
@@ -87,79 +68,90 @@ export class SendfactAuthInterceptor {
     return this.#guard.isSendfactRequest(config);
   }
 
-  #lookup(config: InternalAxiosRequestConfig): string | null | false {
-    let found = this.#tokens.get(config);
-    if (found === undefined) {
-      found = this.#guard.isSendfactRequest(config)
-        ? (this.#auth.peekAccessToken(config.sendfactAccount) ?? null)
-        : false;
-      this.#tokens.set(config, found);
+  #send(config: InternalAxiosRequestConfig, inner: unknown): Promise<AxiosResponse> {
+    let adapter: AxiosAdapter;
+    let cycle: TokenCycle;
+    try {
+      adapter = axios.getAdapter((inner ?? axios.defaults.adapter) as never, config);
+      if (!this.#guard.isSendfactRequest(config)) return adapter(config);
+      cycle = this.#auth.cycleOf(config.sendfactAccount);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return found;
+    // Hot path: a token is held; no promise is made before the adapter's own.
+    const held = cycle.current();
+    if (held !== undefined) return this.#exchange(config, adapter, cycle, held);
+    return cycle
+      .next(config.signal as never)
+      .then((token) => this.#exchange(config, adapter, cycle, token));
   }
 
-  #signHeld(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-    const token = this.#tokens.get(config);
-    // Checked again on the config as it leaves: an interceptor that ran after the predicates (one added
-    // later runs earlier) may have changed where it goes.
-    if (typeof token !== 'string' || !this.#guard.isSendfactRequest(config)) {
-      this.#tokens.set(config, false);
-      return config;
-    }
-    return this.#sign(config, token);
-  }
-
-  /** For a Sendfact request when no token is held: waits for the shared token request. */
-  #waitAndSign(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
-    const signal = config.signal instanceof AbortSignal ? { signal: config.signal } : undefined;
-    return this.#auth.getAccessToken(config.sendfactAccount, signal).then((token) => {
-      if (!this.#guard.isSendfactRequest(config)) {
-        this.#tokens.set(config, false);
-        return config;
+  /** Sends the request with `token`, and again as the token cycle says while Sendfact answers 401. */
+  async #exchange(
+    config: InternalAxiosRequestConfig,
+    adapter: AxiosAdapter,
+    cycle: TokenCycle,
+    first: HeldToken,
+  ): Promise<AxiosResponse> {
+    let token = first;
+    /** When the token of the attempt before was first refused. */
+    let after: number | undefined;
+    let send = (): Promise<AxiosResponse> => {
+      this.#sign(config, token.value);
+      return adapter(config);
+    };
+    for (let replays = 0; ; replays++) {
+      let response: AxiosResponse | undefined;
+      let failure: unknown;
+      try {
+        response = await send();
+      } catch (error) {
+        failure = error;
       }
-      this.#tokens.set(config, token);
-      return this.#sign(config, token);
-    });
+      const answer = response ?? (failure as AxiosError | undefined)?.response;
+      if (answer?.status !== 401 || !this.#guard.answeredBySendfact(answer.request)) {
+        if (answer !== undefined && answer.status >= 200 && answer.status < 300) cycle.accepted();
+        return this.#deliver(response, failure, token.value);
+      }
+      // Told even when the request cannot go again (a stream body is spent): the token is dropped all the same.
+      const next = cycle.refused(token, `${config.method ?? 'get'} ${pathOf(answer)}`, after);
+      if (next === undefined || replays === MAX_REPLAYS || !isReplayable(config.data))
+        return this.#deliver(response, failure, token.value);
+      // The 401's config holds the refused token: out of it, whatever happens next.
+      scrubToken(failure ?? response, token.value);
+      this.#auth.recordReplay(config.sendfactAccount);
+      after = next.after;
+      // The replay, its new token's request included, in a span of its own when telemetry is on.
+      const replay = async () => {
+        token = await cycle.replacement(next, config.signal as never);
+        this.#sign(config, token.value);
+        return adapter(config);
+      };
+      send = () => this.#auth.telemetry?.traceReplay(config.sendfactAccount, replay) ?? replay();
+    }
   }
 
-  #sign(config: InternalAxiosRequestConfig, token: string): InternalAxiosRequestConfig {
+  #sign(config: InternalAxiosRequestConfig, token: string): void {
     config.headers.set('Authorization', `Bearer ${token}`);
     this.#auth.telemetry?.tokenSent(config.sendfactAccount); // telemetry: the token's age at send
     this.#guard.guardRedirects(config);
-    return config;
   }
 
-  /** Takes the token out of what goes back to the caller; only for requests this interceptor signed. */
-  #scrub<T>(holder: T): T {
-    const config = (holder as { config?: object } | undefined)?.config;
-    const token = config === undefined ? undefined : this.#tokens.get(config);
-    return typeof token === 'string' ? scrubToken(holder, token) : holder;
+  /** Hands back what the adapter answered, with the token taken out of it. */
+  #deliver(
+    response: AxiosResponse | undefined,
+    failure: unknown,
+    token: string,
+  ): AxiosResponse | never {
+    if (response !== undefined) return scrubToken(response, token);
+    throw scrubToken(failure, token);
   }
+}
 
-  /** Recovers a 401 to a request we authenticated; otherwise hands back `unchanged`. */
-  async #recover(
-    instance: AxiosInterceptorHost,
-    response: AxiosResponse,
-    unchanged: () => AxiosResponse,
-  ): Promise<AxiosResponse> {
-    const config = response.config;
-    const sentWith = this.#tokens.get(config);
-    // Not ours, already replayed once, or said by another origin after a redirect: back to the caller unchanged.
-    if (
-      typeof sentWith !== 'string' ||
-      (config as { [REPLAYED]?: boolean })[REPLAYED] === true ||
-      !this.#guard.answeredBySendfact(response.request)
-    ) {
-      return unchanged();
-    }
-    const accountId = config.sendfactAccount;
-    this.#auth.invalidateAccessToken({
-      ...(accountId === undefined ? {} : { accountId }),
-      token: sentWith,
-    });
-    if (!isReplayable(config.data)) return unchanged();
-    this.#auth.recordReplay(accountId);
-    const replay = () => instance.request({ ...config, [REPLAYED]: true } as AxiosRequestConfig);
-    return this.#auth.telemetry?.traceReplay(accountId, replay) ?? replay(); // telemetry: replay span
-  }
+/** The path a request went to, without its query: with the method, what a refusal is remembered by. */
+function pathOf(response: AxiosResponse): string {
+  const url = axios.getUri(response.config);
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const end = url.search(/[?#]/);
+  return start === -1 ? '/' : url.slice(start, end === -1 ? undefined : end);
 }

@@ -1,12 +1,14 @@
-import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { type DynamicModule, Module } from '@nestjs/common';
 import {
   ConfigurableSendfactAuthModule,
-  SENDFACT_AUTH_ASYNC_OPTIONS_TYPE,
   SENDFACT_AUTH_MODULE_OPTIONS,
-  SENDFACT_AUTH_OPTIONS_TYPE,
 } from './sendfact-auth.module-definition.js';
-import type { SendfactAuthModuleOptions } from './interfaces/sendfact-auth-module-options.interface.js';
+import type {
+  SendfactAuthModuleAsyncOptions,
+  SendfactAuthModuleOptions,
+  SendfactAuthModuleRootOptions,
+} from './interfaces/sendfact-auth-module-options.interface.js';
 import { sendfactBootChecks } from './config/sendfact-boot.checks.js';
 import { SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
 import { resolveSendfactAuthOptions } from './sendfact-auth.options.js';
@@ -32,14 +34,15 @@ import { type SendfactEnvironmentVariables, sendfactConfig } from './sendfact.co
   ],
   exports: SENDFACT_AUTH_EXPORTS,
 })
-export class SendfactAuthModule extends ConfigurableSendfactAuthModule {
+export class SendfactAuthModule {
   /** Options in code (they win over `SENDFACT_*`), or none to read the environment alone. */
-  static override forRoot(options: typeof SENDFACT_AUTH_OPTIONS_TYPE = {}) {
-    return super.forRoot(options);
+  static forRoot(options: SendfactAuthModuleRootOptions = {}): DynamicModule {
+    // The builder's module, as this one: its options provider, on this module's providers and imports.
+    return { ...ConfigurableSendfactAuthModule.forRoot(options), module: SendfactAuthModule };
   }
 
   /** Options from a factory with injected dependencies (`imports`, `inject`, `useFactory`, `isGlobal`). */
-  static override forRootAsync(options: typeof SENDFACT_AUTH_ASYNC_OPTIONS_TYPE) {
-    return super.forRootAsync(options);
+  static forRootAsync(options: SendfactAuthModuleAsyncOptions): DynamicModule {
+    return { ...ConfigurableSendfactAuthModule.forRootAsync(options), module: SendfactAuthModule };
   }
 }

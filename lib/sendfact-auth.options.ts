@@ -1,10 +1,11 @@
 import { inspect } from 'node:util';
 import type { CreateAxiosDefaults } from 'axios';
-import type { SendfactCredentials } from './client/sendfact-token.client.js';
+import type { SendfactCredentials } from './interfaces/sendfact-credentials.interface.js';
 import { mergeSendfactConfig } from './config/sendfact-config.merge.js';
 import { normalizeBaseUrl } from './config/base-url.js';
-import type { Clock } from './engine/clock.js';
-import { DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './engine/refresh-policy.js';
+import type { Clock } from './interfaces/clock.interface.js';
+import { DEFAULT_REFRESH_POLICY } from './engine/refresh-policy.js';
+import type { RefreshPolicy } from './interfaces/refresh-policy.interface.js';
 import type {
   SendfactAuthModuleOptions,
   SendfactEnvironment,
@@ -58,6 +59,7 @@ export class ResolvedSendfactAuthOptions {
   readonly #accounts: ReadonlyMap<string, SendfactCredentials>;
 
   /**
+   * @internal Made by the module from its options (or by `createSendfactTestingOptions`).
    * @param settings every option, merged and checked by {@link resolveSendfactAuthOptions}
    * @param accounts every configured login by account id, the default one included
    */
@@ -125,6 +127,23 @@ export function resolveSendfactAuthOptions(
   const { settings, accounts, problems } = mergeSendfactConfig(options ?? {}, env);
   if (problems.length > 0) throw new SendfactConfigError(problems);
   return new ResolvedSendfactAuthOptions(settings as ResolvedFields, accounts);
+}
+
+/**
+ * What the `SENDFACT_AUTH_OPTIONS` provider gave, as the module's providers read it: resolved options as they
+ * are (from `forRoot`, or `createSendfactTestingOptions` in a test), and a plain object taken as `forRoot()`
+ * options, merged over `SENDFACT_*` and validated, so that `overrideProvider(SENDFACT_AUTH_OPTIONS).useValue({...})`
+ * works too.
+ */
+export function asResolvedOptions(value: unknown): ResolvedSendfactAuthOptions {
+  if (value instanceof ResolvedSendfactAuthOptions) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SendfactConfigError([
+      `SENDFACT_AUTH_OPTIONS must be an options object (as given to SendfactAuthModule.forRoot()) or ` +
+        `createSendfactTestingOptions() from nestjs-sendfact-auth/testing, not ${value === null ? 'null' : typeof value}`,
+    ]);
+  }
+  return resolveSendfactAuthOptions(value as SendfactAuthModuleOptions);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

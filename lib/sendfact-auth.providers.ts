@@ -7,29 +7,35 @@ import type { SendfactTokenStore } from './interfaces/sendfact-token-store.inter
 import {
   SENDFACT_ACCOUNTS,
   SENDFACT_AUTH_OPTIONS,
+  SENDFACT_RESOLVED_OPTIONS,
   SENDFACT_TOKEN_FETCHER,
   SENDFACT_TOKEN_STORE,
 } from './sendfact-auth.constants.js';
 import { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
-import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
+import { type ResolvedSendfactAuthOptions, asResolvedOptions } from './sendfact-auth.options.js';
 import { SendfactAuthService } from './sendfact-auth.service.js';
 import { SendfactHttpService, createSendfactHttpService } from './sendfact-http.service.js';
 
 /**
- * The providers built on `SENDFACT_AUTH_OPTIONS`, shared by the module and the testing module. The token
- * fetcher, the token store and the accounts are each behind a token, so that a test (or an app) can
+ * The providers built on `SENDFACT_AUTH_OPTIONS`, shared by the module and the testing module. The options,
+ * the token fetcher, the token store and the accounts are each behind a token, so that a test (or an app) can
  * replace one with `overrideProvider` and keep the rest.
  */
 export const SENDFACT_AUTH_PROVIDERS: Provider[] = [
   {
+    provide: SENDFACT_RESOLVED_OPTIONS,
+    useFactory: asResolvedOptions,
+    inject: [SENDFACT_AUTH_OPTIONS],
+  },
+  {
     provide: SENDFACT_TOKEN_FETCHER,
     useFactory: createSendfactTokenFetcher,
-    inject: [SENDFACT_AUTH_OPTIONS],
+    inject: [SENDFACT_RESOLVED_OPTIONS],
   },
   {
     provide: SENDFACT_TOKEN_STORE,
     useFactory: (options: ResolvedSendfactAuthOptions) => options.tokenStore,
-    inject: [SENDFACT_AUTH_OPTIONS],
+    inject: [SENDFACT_RESOLVED_OPTIONS],
   },
   {
     provide: SENDFACT_ACCOUNTS,
@@ -38,14 +44,14 @@ export const SENDFACT_AUTH_PROVIDERS: Provider[] = [
       fetcher: SendfactTokenFetcher,
       store: SendfactTokenStore,
     ) => new SendfactAccounts(options, fetcher, store),
-    inject: [SENDFACT_AUTH_OPTIONS, SENDFACT_TOKEN_FETCHER, SENDFACT_TOKEN_STORE],
+    inject: [SENDFACT_RESOLVED_OPTIONS, SENDFACT_TOKEN_FETCHER, SENDFACT_TOKEN_STORE],
   },
   SendfactAuthService,
   SendfactAuthInterceptor,
   {
     provide: SendfactHttpService,
     useFactory: createSendfactHttpService,
-    inject: [SendfactAuthInterceptor, SENDFACT_AUTH_OPTIONS],
+    inject: [SendfactAuthInterceptor, SENDFACT_RESOLVED_OPTIONS],
   },
   SendfactCpeService,
 ];

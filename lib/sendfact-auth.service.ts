@@ -3,12 +3,13 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Observable } from 'rxjs';
 import type { SendfactAccount } from './accounts/sendfact-account.js';
 import type { SendfactAccounts } from './accounts/sendfact-accounts.registry.js';
+import type { TokenCycle } from './engine/token-cycle.js';
 import type {
   SendfactAuthStats,
   SendfactTokenEvent,
 } from './interfaces/sendfact-token-event.interface.js';
 import type { TokenState } from './interfaces/token-state.interface.js';
-import { SENDFACT_ACCOUNTS, SENDFACT_AUTH_OPTIONS } from './sendfact-auth.constants.js';
+import { SENDFACT_ACCOUNTS, SENDFACT_RESOLVED_OPTIONS } from './sendfact-auth.constants.js';
 import { SendfactAuthError } from './sendfact-auth.errors.js';
 import type { ResolvedSendfactAuthOptions } from './sendfact-auth.options.js';
 import type { SendfactTelemetryHooks } from './telemetry/telemetry-hooks.interface.js';
@@ -40,7 +41,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
 
   /** @internal Made by Nest from the module's providers. */
   constructor(
-    @Inject(SENDFACT_AUTH_OPTIONS) options: ResolvedSendfactAuthOptions,
+    @Inject(SENDFACT_RESOLVED_OPTIONS) options: ResolvedSendfactAuthOptions,
     @Inject(SENDFACT_ACCOUNTS) accounts: SendfactAccounts,
   ) {
     this.#options = options;
@@ -52,28 +53,28 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   getAccessToken(accountId?: string, options?: SendfactTokenCallOptions): Promise<string> {
     // The hot path: the default account needs no lookup.
     const account = accountId === undefined ? this.#accounts.default : undefined;
-    if (account !== undefined) return account.engine.getToken(options?.signal);
-    return this.#with(accountId, (found) => found.engine.getToken(options?.signal));
+    if (account !== undefined) return account.cycle.token(options?.signal);
+    return this.#with(accountId, (found) => found.cycle.token(options?.signal));
   }
 
   /** The token if one can be had without waiting (starting a background refresh if due), else `undefined`. */
   peekAccessToken(accountId?: string): string | undefined {
     const account = accountId === undefined ? this.#accounts.default : this.#lookup(accountId);
-    return account?.engine.peek();
+    return account?.cycle.current()?.value;
   }
 
   /** Gets a new token now, even if the held one is still valid (joins a token request under way). */
   refreshAccessToken(accountId?: string, options?: SendfactTokenCallOptions): Promise<string> {
-    return this.#with(accountId, (account) => account.engine.refresh(options?.signal));
+    return this.#with(accountId, (account) => account.cycle.refresh(options?.signal));
   }
 
   /**
    * Drops the held token so the next call gets a new one. With `token`, only if that token is still the one
-   * held: many requests failing with the same stale token then cause a single token request (and, with a
-   * shared store, the other replicas stop handing it out too).
+   * held, and the API refused it: many requests failing with the same token then cause a single token request
+   * (and, with a shared store, the other replicas stop handing it out too).
    */
   invalidateAccessToken(options: { accountId?: string; token?: string } = {}): boolean {
-    return this.#lookup(options.accountId)?.invalidate(options.token) ?? false;
+    return this.#lookup(options.accountId)?.cycle.invalidate(options.token) ?? false;
   }
 
   /** When the held token expires, or `undefined` when none is held. */
@@ -84,7 +85,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   /** The token's state (validity, schedule, refreshing, last failure), safe to log or serve. */
   getTokenState(accountId?: string): TokenState {
     const account = this.#accounts.find(accountId);
-    if (account !== undefined) return account.engine.state();
+    if (account !== undefined) return account.cycle.state();
     return {
       accountId: accountId ?? this.#options.defaultAccountId ?? '',
       status: 'none',
@@ -94,7 +95,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** Ids of the accounts that have a token engine now (configured ones in use, resolved ones not evicted). */
+  /** Ids of the accounts held now (configured ones in use, resolved ones not evicted). */
   get activeAccounts(): string[] {
     return [...this.#accounts.all()].map((account) => account.id);
   }
@@ -111,6 +112,26 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
 
   get origin(): string {
     return this.#options.origin;
+  }
+
+  /**
+   * @internal The token cycle of an account, made on first use: what the interceptor attaches tokens from.
+   * Throws `SendfactUnknownAccountError` or `SendfactTooManyAccountsError`.
+   */
+  cycleOf(accountId: string | undefined): TokenCycle {
+    if (accountId === undefined) {
+      const account = this.#accounts.default;
+      if (account !== undefined) return account.cycle;
+    }
+    return this.#accounts.get(accountId).cycle;
+  }
+
+  /**
+   * @internal How long paths of the account keep refusing fresh tokens, when the API refuses every token its
+   * endpoint issues (see `SendfactTokenRejectedError`); otherwise `undefined`.
+   */
+  refusedEverywhereFor(accountId: string | undefined): number | undefined {
+    return this.#accounts.find(accountId)?.cycle.refusedEverywhereFor();
   }
 
   /** @internal Called by the interceptor when it replays a request after a 401. */

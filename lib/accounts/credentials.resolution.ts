@@ -1,4 +1,4 @@
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import { SendfactAuthError, SendfactUnknownAccountError } from '../sendfact-auth.errors.js';
 import type { ResolvedSendfactAuthOptions } from '../sendfact-auth.options.js';
 

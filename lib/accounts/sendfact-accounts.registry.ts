@@ -1,6 +1,5 @@
 import { Observable, Subject } from 'rxjs';
 import { TokenRequestLimiter } from '../client/token-request.limiter.js';
-import { TokenEnginePool } from '../engine/token-engine-pool.js';
 import type { SendfactTokenEvent } from '../interfaces/sendfact-token-event.interface.js';
 import type { SendfactTokenFetcher } from '../interfaces/sendfact-token-fetcher.interface.js';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
@@ -14,9 +13,12 @@ import {
 import { SendfactUnknownAccountError } from '../sendfact-auth.errors.js';
 import { SendfactAuthLogger } from '../sendfact-auth.logger.js';
 import type { ResolvedSendfactAuthOptions } from '../sendfact-auth.options.js';
-import { SharedTokenSource } from '../store/shared-token.source.js';
+import type { SharedTokenContext } from '../store/shared-token.source.js';
+import { tokenKeyring } from '../store/token-key.derivation.js';
+import { TokenStoreGuard } from '../store/token-store.guard.js';
 import { createSendfactTelemetry } from '../telemetry/sendfact.telemetry.js';
 import type { SendfactTelemetryHooks } from '../telemetry/telemetry-hooks.interface.js';
+import { AccountPool } from './account-pool.js';
 import { mayHaveCredentials } from './credentials.resolution.js';
 import { SendfactAccount, type SendfactAccountDeps } from './sendfact-account.js';
 
@@ -38,7 +40,8 @@ export class SendfactAccounts {
   readonly #options: ResolvedSendfactAuthOptions;
   readonly #store: SendfactTokenStore;
   readonly #events = new Subject<SendfactTokenEvent>();
-  readonly #pool: TokenEnginePool<SendfactAccount>;
+  readonly #pool: AccountPool<SendfactAccount>;
+  readonly #shared: SharedTokenContext;
   readonly #logger: SendfactAuthLogger;
   /** Duration of the most recent refresh of any account. */
   #lastRefreshDurationMs: number | undefined;
@@ -53,18 +56,21 @@ export class SendfactAccounts {
     this.events$ = this.#events.asObservable();
     this.#logger = new SendfactAuthLogger(options.defaultAccountId);
     this.#logger.follow(this.events$);
-    const shared = new SharedTokenSource({
-      store,
+    const shared: SharedTokenContext = (this.#shared = {
+      guard: new TokenStoreGuard({
+        store,
+        clock: options.clock,
+        storeTimeoutMs: options.tokenStoreTimeoutMs,
+        onStoreHealth: (healthy, reason) => {
+          this.telemetry?.storeHealth(healthy); // telemetry
+          this.#logger.storeHealth(healthy, reason);
+        },
+      }),
+      keysFor: tokenKeyring(store.keyDerivation ?? 'scrypt', options.baseUrl),
       policy: options.refresh,
       clock: options.clock,
-      baseUrl: options.baseUrl,
-      storeTimeoutMs: options.tokenStoreTimeoutMs,
       leaseMs: options.timeoutMs + TOKEN_LEASE_GRACE_MS,
       pollIntervalMs: SHARED_TOKEN_POLL_INTERVAL_MS,
-      onStoreHealth: (healthy, reason) => {
-        this.telemetry?.storeHealth(healthy); // telemetry
-        this.#logger.storeHealth(healthy, reason);
-      },
     });
     const deps: SendfactAccountDeps = {
       options,
@@ -78,10 +84,10 @@ export class SendfactAccounts {
         this.#events.next(event);
       },
     };
-    this.#pool = new TokenEnginePool({
+    this.#pool = new AccountPool({
       create: (accountId) => new SendfactAccount(accountId, deps),
       clock: options.clock,
-      maxEngines: options.maxAccounts,
+      maxAccounts: options.maxAccounts,
       idleTtlMs: options.accountIdleTtlMs,
     });
     const defaultId = options.defaultAccountId;
@@ -112,7 +118,7 @@ export class SendfactAccounts {
   /** Every account held now, the default one first. */
   *all(): Iterable<SendfactAccount> {
     if (this.default !== undefined) yield this.default;
-    yield* this.#pool.engines();
+    yield* this.#pool.accounts();
   }
 
   /** How many accounts are held now. */
@@ -131,8 +137,8 @@ export class SendfactAccounts {
     };
     if (this.#lastRefreshDurationMs !== undefined)
       total.lastRefreshDurationMs = this.#lastRefreshDurationMs;
-    for (const { engine } of this.all()) {
-      const s = engine.stats;
+    for (const { cycle } of this.all()) {
+      const s = cycle.stats;
       total.tokenRequests += s.tokenRequests;
       total.tokenRequestFailures += s.tokenRequestFailures;
       total.refreshes += s.refreshes;
@@ -142,7 +148,7 @@ export class SendfactAccounts {
     return total;
   }
 
-  /** Publishes an event that no engine emits (a request replayed by the interceptor). */
+  /** Publishes an event that no token cycle emits (a request replayed by the interceptor). */
   emit(event: SendfactTokenEvent): void {
     this.#events.next(event);
   }
@@ -157,7 +163,7 @@ export class SendfactAccounts {
       clock: this.#options.clock,
       defaultAccountId: this.#options.defaultAccountId,
       accountsHeld: () => this.size,
-      tokenObtainedAt: (accountId) => this.find(accountId)?.engine.state().obtainedAt,
+      tokenObtainedAt: (accountId) => this.find(accountId)?.cycle.state().obtainedAt,
     });
     await this.#waitForStore();
     return this.telemetry;
@@ -185,10 +191,11 @@ export class SendfactAccounts {
     if (!ready) this.#logger.storeSlowAtStart(boundMs);
   }
 
-  /** Stops every engine, completes the events and closes the store. */
+  /** Stops every account, completes the events and closes the store. */
   async close(): Promise<void> {
     this.default?.close();
     this.#pool.close();
+    this.#shared.guard.close();
     this.#events.complete();
     await this.#store.close?.();
   }

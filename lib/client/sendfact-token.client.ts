@@ -1,7 +1,13 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { inspect } from 'node:util';
-import axios, { type AxiosInstance, type AxiosProxyConfig, type AxiosResponse } from 'axios';
+import axios, {
+  type AxiosInstance,
+  type AxiosProxyConfig,
+  type AxiosResponse,
+  type CreateAxiosDefaults,
+} from 'axios';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import type { TokenGrant } from '../interfaces/token-grant.interface.js';
 import {
   SendfactCredentialsError,
@@ -10,12 +16,6 @@ import {
 } from '../sendfact-auth.errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { parseTokenResponse } from './token-response.parser.js';
-
-/** One issuing company's login. */
-export interface SendfactCredentials {
-  username: string;
-  password: string;
-}
 
 export interface SendfactTokenClientOptions {
   baseUrl: string;
@@ -28,6 +28,8 @@ export interface SendfactTokenClientOptions {
    * `HTTPS_PROXY`/`HTTP_PROXY` environment; absent, axios follows it (and `NO_PROXY`).
    */
   proxy?: AxiosProxyConfig | false;
+  /** The module's `http.adapter`, so that token requests take the same transport as API calls. */
+  adapter?: CreateAxiosDefaults['adapter'];
   wallNow?: () => number;
 }
 
@@ -62,6 +64,7 @@ export class SendfactTokenClient {
       ...(options.httpAgent === undefined ? {} : { httpAgent: options.httpAgent }),
       ...(options.httpsAgent === undefined ? {} : { httpsAgent: options.httpsAgent }),
       ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+      ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     });
   }
 

@@ -1,3 +1,6 @@
+import type { TokenGrant } from '../interfaces/token-grant.interface.js';
+import type { TokenRequest, TokenSource } from '../interfaces/token-source.interface.js';
+
 /** One queued caller; a doubly linked list, so that an aborted one leaves in O(1) from anywhere. */
 interface Waiter {
   start: () => void;
@@ -33,13 +36,16 @@ export class TokenRequestLimiter {
   }
 
   /**
-   * Runs `task` once fewer than the cap are in flight, in the order of the calls. Rejects with
-   * `signal.reason`, without running `task`, if `signal` fires while it waits.
+   * A slot, once fewer than the cap are in flight, in the order of the calls; give it back with
+   * {@link release}. Rejects with `signal.reason`, holding no slot, if `signal` fires while it waits.
    */
-  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#active < this.#max && this.#first === undefined) return this.#start(task);
-    return new Promise<T>((resolve, reject) => {
+    if (this.#active < this.#max && this.#first === undefined) {
+      this.#active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         this.#remove(waiter);
         reject(signal!.reason);
@@ -47,7 +53,8 @@ export class TokenRequestLimiter {
       const waiter: Waiter = {
         start: () => {
           signal?.removeEventListener('abort', onAbort);
-          this.#start(task).then(resolve, reject);
+          this.#active++;
+          resolve();
         },
         prev: this.#last,
         next: undefined,
@@ -60,22 +67,19 @@ export class TokenRequestLimiter {
     });
   }
 
-  async #start<T>(task: () => Promise<T>): Promise<T> {
-    this.#active++;
-    try {
-      return await task();
-    } finally {
-      this.#active--;
-      this.#next();
-    }
-  }
-
-  #next(): void {
+  /** Gives a slot back: the next caller in the queue, if any, takes it. */
+  release(): void {
+    this.#active--;
     while (this.#active < this.#max && this.#first !== undefined) {
       const waiter = this.#first;
       this.#remove(waiter);
       waiter.start();
     }
+  }
+
+  /** A source of one account's tokens that takes a slot of this cap for each token request. */
+  limit(source: TokenSource): TokenSource {
+    return new LimitedTokenSource(source, this);
   }
 
   #remove(waiter: Waiter): void {
@@ -85,5 +89,29 @@ export class TokenRequestLimiter {
     else waiter.next.prev = waiter.prev;
     waiter.prev = waiter.next = undefined;
     this.#queued--;
+  }
+}
+
+/** A token source behind the process-wide cap: a slot is held for the whole request, lease and store included. */
+class LimitedTokenSource implements TokenSource {
+  readonly #inner: TokenSource;
+  readonly #limiter: TokenRequestLimiter;
+
+  constructor(inner: TokenSource, limiter: TokenRequestLimiter) {
+    this.#inner = inner;
+    this.#limiter = limiter;
+  }
+
+  async token(request: TokenRequest): Promise<TokenGrant> {
+    await this.#limiter.acquire(request.signal);
+    try {
+      return await this.#inner.token(request);
+    } finally {
+      this.#limiter.release();
+    }
+  }
+
+  refused(accessToken: string): void {
+    this.#inner.refused?.(accessToken);
   }
 }

@@ -1,4 +1,4 @@
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import { accountIdProblem } from './account-id.js';
 
 /** The accounts named besides the default login, and what is wrong with them. */

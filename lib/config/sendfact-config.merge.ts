@@ -1,4 +1,4 @@
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import type { SendfactAuthModuleOptions } from '../interfaces/sendfact-auth-module-options.interface.js';
 import { DEFAULT_ACCOUNT_ID } from '../sendfact-auth.constants.js';
 import type { SendfactEnvironmentVariables } from '../sendfact.config.js';

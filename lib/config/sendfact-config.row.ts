@@ -1,4 +1,4 @@
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import type { SendfactAuthModuleOptions } from '../interfaces/sendfact-auth-module-options.interface.js';
 
 /** The names of the variables this module reads, besides `SENDFACT_ACCOUNT_<ID>_*`. */

@@ -1,7 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { parseRetryAfter } from '../client/retry-after.js';
-import { SendfactApiError, SendfactAuthError } from '../sendfact-auth.errors.js';
+import {
+  SendfactApiError,
+  SendfactAuthError,
+  SendfactTokenRejectedError,
+} from '../sendfact-auth.errors.js';
+import { SendfactAuthService } from '../sendfact-auth.service.js';
 import { SendfactHttpService, type SendfactRequestConfig } from '../sendfact-http.service.js';
 import {
   type Parsed,
@@ -32,7 +37,17 @@ import type {
  */
 @Injectable()
 export class SendfactCpeService {
-  constructor(private readonly http: SendfactHttpService) {}
+  readonly #http: SendfactHttpService;
+  readonly #auth: SendfactAuthService;
+
+  /** @internal Made by Nest from the module's providers. */
+  constructor(
+    @Inject(SendfactHttpService) http: SendfactHttpService,
+    @Inject(SendfactAuthService) auth: SendfactAuthService,
+  ) {
+    this.#http = http;
+    this.#auth = auth;
+  }
 
   /** `POST /api/cpe/sign`: Sendfact signs the XML and answers it signed, with its hash. */
   sign(document: SendfactDocumentRequest, accountId?: string): Promise<SendfactSignResponse> {
@@ -98,7 +113,7 @@ export class SendfactCpeService {
     };
     let response: AxiosResponse;
     try {
-      response = await this.http.axiosRef.request(config as never);
+      response = await this.#http.axiosRef.request(config as never);
     } catch (error) {
       if (error instanceof SendfactAuthError) throw error;
       throw new SendfactApiError({ method, path, cause: error, ...account(accountId) });
@@ -115,6 +130,9 @@ export class SendfactCpeService {
         ...account(accountId),
       });
     }
+    // Sent, refused, and the API refuses fresh tokens on every path tried: say so, rather than a plain 401.
+    const refused = status === 401 ? this.#auth.refusedEverywhereFor(accountId) : undefined;
+    if (refused !== undefined) throw new SendfactTokenRejectedError(refused, account(accountId));
     const body = parseErrorBody(response.data);
     const retryAfterMs = parseRetryAfter(response.headers?.['retry-after'], Date.now());
     throw new SendfactApiError({

@@ -1,36 +1,4 @@
-import { type KeepAlive, setKeepAliveTimer } from './keep-alive.js';
-
-/** A cancellable timer. */
-export interface TimerHandle {
-  /** Stops the timer; nothing happens if it has fired already. */
-  cancel(): void;
-}
-
-/** Options of {@link Clock.setTimer}. */
-export interface TimerOptions {
-  /**
-   * Whether the timer keeps the process alive until it fires. Default `false`: a timer nobody awaits (a
-   * background refresh, a sweep) must not hold a script open. Pass `true` for a delay that a caller's promise
-   * waits on (a retry backoff), or a script awaiting a token would exit silently in the middle of it.
-   */
-  keepAlive?: boolean;
-}
-
-/**
- * Time as the token engine sees it. Lifetimes use a monotonic clock, so a wall-clock jump (NTP, a VM
- * resumed) neither expires a good token nor keeps a dead one.
- */
-export interface Clock {
-  /** Monotonic milliseconds; only differences between two readings mean anything. */
-  now(): number;
-  /** Wall-clock epoch milliseconds; used only to read a JWT's `exp` claim. */
-  wallNow(): number;
-  /**
-   * Calls `fn` once `now()` has advanced by `ms`, never earlier. The timer does not keep the process alive
-   * unless `options.keepAlive` is true (a clock written before that option existed may ignore it).
-   */
-  setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
-}
+import type { Clock, KeepAlive, TimerHandle } from '../interfaces/clock.interface.js';
 
 /** Node's timers hold at most 2^31 - 1 ms; a longer delay is armed in chunks of this size. */
 const MAX_TIMER_CHUNK_MS = 2 ** 31 - 1;
@@ -51,7 +19,7 @@ export const systemClock: Clock = {
       if (!keepAlive) timer.unref();
     };
     // Node counts a timer from the event loop's cached time, in whole ms, so it can fire before `ms` have
-    // passed on performance.now(); the engine would then find nothing due and drop the retry. Re-arm instead.
+    // passed on performance.now(); the cycle would then find nothing due and drop the retry. Re-arm instead.
     const fire = () => {
       const left = due - performance.now();
       if (left > 0) arm(Math.ceil(left));
@@ -62,21 +30,52 @@ export const systemClock: Clock = {
   },
 };
 
-/** Options of {@link sleep}. */
-export interface SleepOptions {
-  /**
-   * Whether the sleep keeps the process alive. Default `true`: whoever awaits a sleep depends on it. A
-   * {@link KeepAlive} makes it follow the callers that wait on the work (re-armed when the last one gives up).
-   */
-  keepAlive?: boolean | KeepAlive;
+const unwatch = () => {};
+
+/** Nobody waits, and nobody will: work done behind every caller's back. */
+export const NOBODY_WAITS: KeepAlive = Object.freeze({ active: false, onChange: () => unwatch });
+
+/**
+ * A timer on `clock` that keeps the process alive while `keepAlive` is active and only then: re-armed for the
+ * time left whenever that changes (a caller gave up, or one joined).
+ */
+export function setKeepAliveTimer(
+  clock: Clock,
+  fn: () => void,
+  ms: number,
+  keepAlive: KeepAlive,
+): TimerHandle {
+  let active = keepAlive.active;
+  const due = clock.now() + (ms > 0 ? ms : 0);
+  let timer: TimerHandle | undefined;
+  const stop = keepAlive.onChange(() => {
+    if (timer === undefined || keepAlive.active === active) return;
+    active = keepAlive.active;
+    timer.cancel();
+    timer = clock.setTimer(fire, due - clock.now(), { keepAlive: active });
+  });
+  const fire = () => {
+    stop();
+    fn();
+  };
+  timer = clock.setTimer(fire, ms, { keepAlive: active });
+  return {
+    cancel: () => {
+      stop();
+      timer?.cancel();
+    },
+  };
 }
 
-/** Resolves after `ms` on `clock`, or rejects with `signal.reason` when the signal fires first. */
+/**
+ * Resolves after `ms` on `clock`, or rejects with `signal.reason` when the signal fires first. The wait keeps
+ * the process alive while `keepAlive` says a caller waits on it.
+ */
 export function sleep(
   clock: Clock,
   ms: number,
   signal: AbortSignal,
-  options: SleepOptions = {},
+  keepAlive: KeepAlive,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -84,15 +83,57 @@ export function sleep(
       timer.cancel();
       reject(signal.reason);
     };
-    const done = () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const keepAlive = options.keepAlive ?? true;
-    const timer =
-      typeof keepAlive === 'boolean'
-        ? clock.setTimer(done, ms, { keepAlive })
-        : setKeepAliveTimer(clock, done, ms, keepAlive);
+    const timer = setKeepAliveTimer(
+      clock,
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      ms,
+      keepAlive,
+    );
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The callers waiting on some work (a token request). Each joins, and leaves when it stops waiting; the work
+ * settling releases them all. The work's delays keep the process alive exactly while one waits.
+ */
+export class Waiters implements KeepAlive {
+  #count = 0;
+  /** Bumped when a request settles, so that a caller leaving late does not count against the next one. */
+  #generation = 0;
+  readonly #listeners = new Set<() => void>();
+
+  get active(): boolean {
+    return this.#count > 0;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  join(): () => void {
+    const generation = this.#generation;
+    let left = false;
+    this.#set(this.#count + 1);
+    return () => {
+      if (left || generation !== this.#generation) return;
+      left = true;
+      this.#set(this.#count - 1);
+    };
+  }
+
+  settle(): void {
+    this.#generation++;
+    this.#set(0);
+  }
+
+  #set(count: number): void {
+    const was = this.active;
+    this.#count = count;
+    if (was !== this.active) for (const listener of this.#listeners) listener();
+  }
 }

@@ -65,25 +65,26 @@ export class SendfactTokenResponseError extends SendfactAuthError {
 }
 
 /**
- * The Sendfact API refused fresh tokens (HTTP 401), twice in a row: the token that replaced a refused one was
- * refused too, before its refresh point. Fetching yet another token for every request would only cost a token
- * request per API request, so for `retryAfterMs` (the `refresh.tokenRejectedCooldownMs` option, default 5 s)
- * callers of this account get this error at once instead. Code `TOKEN_REJECTED`; `retryable` is true: after
- * that period the next call fetches a new token. Usually the account lacks access to the API, or the base URL
- * points at another Sendfact environment than the one that issued the token.
+ * The Sendfact API refuses the tokens its endpoint issues: after each was replaced by a token fresh from the
+ * endpoint, two or more paths answered 401 again, and no request of the account was accepted since. Thrown by
+ * `SendfactCpeService` for such a 401 (the raw clients hand back the 401 itself), after the request was sent.
+ * Those paths cost no further token request for `retryAfterMs` (the `refresh.tokenRejectedCooldownMs` option,
+ * default 5 s). Code `TOKEN_REJECTED`; `retryable` is true. Usually the account lacks access to the API, or the
+ * base URL points at another Sendfact environment than the one that issued the token.
  */
 export class SendfactTokenRejectedError extends SendfactAuthError {
   override readonly name = 'SendfactTokenRejectedError';
   override readonly code = 'TOKEN_REJECTED';
   override readonly retryable = true;
-  /** How long from the refusal no new token is requested for this account, in milliseconds. */
+  /** How long from now the paths that refused fresh tokens cost no new token request, in milliseconds. */
   readonly retryAfterMs: number;
 
   constructor(retryAfterMs: number, options: SendfactAuthErrorOptions = {}) {
     super(
-      `The Sendfact API refused fresh tokens${forAccount(options.accountId)} (HTTP 401 twice in a row); ` +
-        `no new token is requested for ${Math.round(retryAfterMs)} ms. Check that the account may use the API ` +
-        'and that the base URL is the environment that issued the token.',
+      `The Sendfact API refused fresh tokens${forAccount(options.accountId)} (HTTP 401 on every path tried ` +
+        `with a token just issued by its endpoint); those paths cost no new token request for ` +
+        `${Math.round(retryAfterMs)} ms. Check that the account may use the API and that the base URL is the ` +
+        'environment that issued the token.',
       options,
     );
     this.retryAfterMs = retryAfterMs;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { TokenState } from '../interfaces/token-state.interface.js';
 import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../sendfact-auth.constants.js';
@@ -34,13 +34,17 @@ export class SendfactHealthIndicator {
   readonly #auth: SendfactAuthService;
   readonly #health: HealthIndicatorService;
 
-  constructor(auth: SendfactAuthService, health: HealthIndicatorService) {
+  /** @internal Made by Nest from the providers of your module. */
+  constructor(
+    @Inject(SendfactAuthService) auth: SendfactAuthService,
+    @Inject(HealthIndicatorService) health: HealthIndicatorService,
+  ) {
     this.#auth = auth;
     this.#health = health;
   }
 
   /** The token's health under `key` (default `sendfact`): terminus's `status` and {@link SendfactHealthDetails}. */
-  async isHealthy<const Key extends string = typeof DEFAULT_KEY>(
+  async isHealthy<const Key extends string = 'sendfact'>(
     key: Key = DEFAULT_KEY as Key,
     options: SendfactHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {

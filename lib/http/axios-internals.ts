@@ -53,9 +53,10 @@ export function finalResponseOrigin(request: unknown): string | undefined {
 }
 
 /**
- * Replaces `token` in every copy of the request headers that Node and follow-redirects keep on the given
- * requests (a Node `ClientRequest`, follow-redirects' wrapper, or a stream body's `req`): the raw header block
- * (`_header`), the outgoing header map, follow-redirects' `_options.headers`, and the requests they link to.
+ * Replaces `token` in every copy of the request headers that Node, follow-redirects and fetch keep on the
+ * given requests (a Node `ClientRequest`, follow-redirects' wrapper, a stream body's `req`, an HTTP/2 stream,
+ * a fetch `Request`): the raw header block (`_header`), the outgoing header map, follow-redirects'
+ * `_options.headers`, an HTTP/2 stream's sent headers, a `Request`'s `headers`, and the requests they link to.
  * Only called once the request is sent (an answer or an error came back), when nothing reads them any more.
  */
 export function redactRequests(requests: readonly unknown[], token: string): void {
@@ -63,9 +64,19 @@ export function redactRequests(requests: readonly unknown[], token: string): voi
   for (const request of requests) redactRequest(request, token, seen);
 }
 
-/** The request a stream body (Node's `IncomingMessage`) answers, which keeps the raw headers it sent. */
-export function streamRequest(data: unknown): unknown {
-  return data === null || typeof data !== 'object' ? undefined : (data as { req?: unknown }).req;
+/**
+ * What of a stream body keeps the headers sent: the request a Node `IncomingMessage` answers (`req`), or the
+ * body itself when it is an HTTP/2 stream (`ClientHttp2Stream` is both the request and the response).
+ */
+export function streamRequests(data: unknown): unknown[] {
+  if (
+    data === null ||
+    typeof data !== 'object' ||
+    typeof (data as { pipe?: unknown }).pipe !== 'function'
+  )
+    return [];
+  const req = (data as { req?: unknown }).req;
+  return req === undefined ? [data] : [req, data];
 }
 
 function redactRequest(request: unknown, token: string, seen: Set<object>): void {
@@ -75,26 +86,47 @@ function redactRequest(request: unknown, token: string, seen: Set<object>): void
   if (typeof r['_header'] === 'string' && r['_header'].includes(token))
     r['_header'] = r['_header'].replaceAll(token, REDACTED_TOKEN);
   redactHeaderObject((r['_options'] as { headers?: unknown } | undefined)?.headers, token);
-  redactHeaderObject(outgoingHeaders(r), token);
+  redactHeaderObject(symbolValue(r, 'kOutHeaders'), token);
+  // HTTP/2: a ClientHttp2Stream keeps the headers it sent (also its public `sentHeaders`).
+  redactHeaderObject(symbolValue(r, 'sent-headers'), token);
+  redactFetchRequest(r, token);
   // follow-redirects: the redirectable request, the current native request, and the last response's request.
   redactRequest(r['_redirectable'], token, seen);
   redactRequest(r['_currentRequest'], token, seen);
   redactRequest((r['res'] as { req?: unknown } | undefined)?.req, token, seen);
 }
 
-/** Node's `kOutHeaders` symbol, found once on the first request that has it (it is the same for all). */
-let kOutHeaders: symbol | undefined;
+/** Node's private symbols by description (`kOutHeaders`, `sent-headers`), each found once: the same for all. */
+const SYMBOLS = new Map<string, symbol>();
 
-/** Node keeps the outgoing headers under a symbol (`kOutHeaders`): `{ authorization: [name, value] }`. */
-function outgoingHeaders(r: Record<string | symbol, unknown>): unknown {
-  if (kOutHeaders !== undefined) return r[kOutHeaders];
+/**
+ * The value a request keeps under the Node symbol described `description`: the outgoing headers of an HTTP/1
+ * request (`kOutHeaders`: `{ authorization: [name, value] }`), the headers an HTTP/2 stream sent.
+ */
+function symbolValue(r: Record<string | symbol, unknown>, description: string): unknown {
+  const known = SYMBOLS.get(description);
+  if (known !== undefined) return r[known];
   for (const symbol of Object.getOwnPropertySymbols(r)) {
-    if (symbol.description === 'kOutHeaders') {
-      kOutHeaders = symbol;
+    if (symbol.description === description) {
+      SYMBOLS.set(description, symbol);
       return r[symbol];
     }
   }
   return undefined;
+}
+
+/** The fetch adapter's `Request`: its `headers` is a `Headers`, which may be set on a request made to send. */
+function redactFetchRequest(r: Record<string | symbol, unknown>, token: string): void {
+  const headers = r['headers'] as
+    { get?: (name: string) => unknown; set?: (name: string, value: string) => void } | undefined;
+  if (typeof headers?.get !== 'function' || typeof headers.set !== 'function') return;
+  const value = headers.get('authorization');
+  if (typeof value !== 'string' || !value.includes(token)) return;
+  try {
+    headers.set('authorization', value.replaceAll(token, REDACTED_TOKEN));
+  } catch {
+    // Headers of an immutable guard: nothing of ours to change there.
+  }
 }
 
 function redactHeaderObject(headers: unknown, token: string): void {

@@ -1,5 +1,5 @@
 import type { InternalAxiosRequestConfig } from 'axios';
-import { redactRequests, streamRequest } from './axios-internals.js';
+import { redactRequests, streamRequests } from './axios-internals.js';
 
 /** What callers see in place of the token once the request is done. */
 const REDACTED_AUTHORIZATION = 'Bearer [redacted]';
@@ -20,8 +20,8 @@ export function scrubToken<T>(holder: T, token: string): T {
   config?.headers?.set?.('Authorization', REDACTED_AUTHORIZATION);
   const response = target.response ?? undefined;
   // A stream body is enumerable and holds the request it answers: its header copies go at once.
-  const streamed = [streamRequest(target.data), streamRequest(response?.data)];
-  if (streamed[0] !== undefined || streamed[1] !== undefined) redactRequests(streamed, token);
+  const streamed = [...streamRequests(target.data), ...streamRequests(response?.data)];
+  if (streamed.length > 0) redactRequests(streamed, token);
   // `request` is hidden behind a getter that redacts the header copies it holds on first read: most
   // callers never read it, and walking Node's request objects on every answer was the main cost of a call.
   const requests = [target.request, response?.request];

@@ -1,8 +1,9 @@
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { CreateAxiosDefaults } from 'axios';
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactCredentials } from './sendfact-credentials.interface.js';
 import type { SendfactTokenStore } from './sendfact-token-store.interface.js';
-import type { Clock } from '../engine/clock.js';
-import type { RefreshPolicy } from '../engine/refresh-policy.js';
+import type { Clock } from './clock.interface.js';
+import type { RefreshPolicy } from './refresh-policy.interface.js';
 import type { SendfactTelemetryOptions } from './sendfact-telemetry-options.interface.js';
 
 /** Which Sendfact API: `demo` or `production` (see `SENDFACT_BASE_URLS`). */
@@ -28,7 +29,7 @@ export interface SendfactAuthModuleOptions {
    * tokens would cross the network in clear. Env: `SENDFACT_ALLOW_INSECURE_HTTP=true`.
    */
   allowInsecureHttp?: boolean;
-  /** Tuning of refresh-ahead, safety margin and retries; see `DEFAULT_REFRESH_POLICY`. */
+  /** Tuning of refresh-ahead, safety margin, retries and 401 windows; defaults in docs/CONFIGURATION.md. */
   refresh?: Partial<RefreshPolicy>;
   /** Refresh at the refresh-ahead point even with no traffic (one token request per refresh interval even when idle). */
   proactiveRefresh?: boolean;
@@ -71,3 +72,21 @@ export interface SendfactAuthModuleOptions {
   /** OpenTelemetry metrics and spans, when `@opentelemetry/api` is installed; see `SendfactTelemetryOptions`. */
   telemetry?: SendfactTelemetryOptions;
 }
+
+/** Options of `SendfactAuthModule.forRoot()`: the module's options, and whether to register it globally. */
+export interface SendfactAuthModuleRootOptions extends SendfactAuthModuleOptions {
+  /** Register the module's providers in every module of the app. Default `false`. */
+  isGlobal?: boolean;
+}
+
+/**
+ * Options of `SendfactAuthModule.forRootAsync()`: a factory of the module's options with what it injects
+ * (`imports`, `inject`, `useFactory`; or `useClass`/`useExisting`), and `isGlobal`.
+ */
+export type SendfactAuthModuleAsyncOptions = ConfigurableModuleAsyncOptions<
+  SendfactAuthModuleOptions,
+  'create'
+> & {
+  /** Register the module's providers in every module of the app. Default `false`. */
+  isGlobal?: boolean;
+};

@@ -1,4 +1,4 @@
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
+import type { SendfactCredentials } from './sendfact-credentials.interface.js';
 import type { TokenGrant } from './token-grant.interface.js';
 
 /**

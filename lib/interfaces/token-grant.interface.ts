@@ -1,4 +1,4 @@
-/** What a token request yields. */
+/** What a token request yields: the provider behind `SENDFACT_TOKEN_FETCHER` answers one. */
 export interface TokenGrant {
   accessToken: string;
   /** How long the token lives, in milliseconds. */
@@ -11,9 +11,3 @@ export interface TokenGrant {
   /** The token was taken from a shared token store: another process (or account) made the token request. */
   shared?: boolean;
 }
-
-/**
- * Obtains one token; must give up when `signal` fires. `stale` is a token the engine is replacing (the one
- * held, or one just dropped after a 401): a fetcher that reads from a shared store must not hand it back.
- */
-export type TokenFetcher = (signal: AbortSignal, stale?: string) => Promise<TokenGrant>;

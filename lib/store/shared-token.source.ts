@@ -1,180 +1,157 @@
-import { type Clock, sleep } from '../engine/clock.js';
-import { type KeepAlive, NOBODY_WAITS } from '../engine/keep-alive.js';
-import { type RefreshPolicy, scheduleFor } from '../engine/refresh-policy.js';
-import { OPEN_GATES, decide, mustRefreshAtOf } from '../engine/token-decision.js';
-import type { TokenFetcher, TokenGrant } from '../interfaces/token-grant.interface.js';
+import { NOBODY_WAITS, sleep } from '../engine/clock.js';
+import { scheduleFor } from '../engine/token-cycle.js';
 import { storedTokenProblem } from '../client/token-response.parser.js';
-import type { SendfactCredentials } from '../client/sendfact-token.client.js';
-import type {
-  SendfactTokenStore,
-  StoredToken,
-} from '../interfaces/sendfact-token-store.interface.js';
-import {
-  type TokenKeys,
-  deriveTokenKeys,
-  storedTokenMac,
-  verifyStoredTokenMac,
-} from './token-key.derivation.js';
-import { StoreUnavailable, TokenStoreGuard } from './token-store.guard.js';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
+import type { Clock } from '../interfaces/clock.interface.js';
+import type { RefreshPolicy } from '../interfaces/refresh-policy.interface.js';
+import type { StoredToken } from '../interfaces/sendfact-token-store.interface.js';
+import type { TokenGrant } from '../interfaces/token-grant.interface.js';
+import type { TokenRequest, TokenSource } from '../interfaces/token-source.interface.js';
+import { type TokenKeys, storedTokenMac, verifyStoredTokenMac } from './token-key.derivation.js';
+import { StoreUnavailable, type TokenStoreGuard } from './token-store.guard.js';
 
-export interface SharedTokenSourceOptions {
-  store: SendfactTokenStore;
+/** What every account's shared source of a module shares. */
+export interface SharedTokenContext {
+  /** The store, each call bounded and its health followed. */
+  guard: TokenStoreGuard;
+  /** The store key (and MAC key) of a credential. */
+  keysFor(credentials: SendfactCredentials): Promise<TokenKeys>;
   policy: RefreshPolicy;
   clock: Clock;
-  baseUrl: string;
-  /** Bound of one store call; past it the store counts as down for that call. */
-  storeTimeoutMs: number;
   /** How long one holder may fetch before others take over (at least the token request's deadline). */
   leaseMs: number;
   /** How often waiters look for the lease holder's token. */
   pollIntervalMs: number;
-  /** Called when the store fails or comes back, to log it once per change. */
-  onStoreHealth: (healthy: boolean, reason?: string) => void;
-}
-
-/** One fetch through the store: what each of its steps needs. */
-interface SharedFetch {
-  readonly key: TokenKeys;
-  readonly fetchDirect: TokenFetcher;
-  readonly signal: AbortSignal;
-  readonly stale: string | undefined;
-  /** A caller waits on the fetch: its polls and store calls keep the process alive only while one does. */
-  readonly keepAlive: KeepAlive;
 }
 
 /**
- * Puts a token store in front of the token endpoint, as a `TokenFetcher` for the engine: take a fresh shared
+ * One account's tokens through a store shared by replicas, in front of its direct source: take a fresh shared
  * token if there is one; else become the one holder that fetches (a short lease) and share the result; else
- * wait for the holder's token, taking over if it does not come. Any store failure falls back to fetching
- * for this process alone, so a store outage never fails a caller.
+ * wait for the holder's token, taking over if it does not come. Any store failure falls back to the direct
+ * source for this process alone, so a store outage never fails a caller.
  */
-export class SharedTokenSource {
-  readonly #options: SharedTokenSourceOptions;
-  readonly #store: TokenStoreGuard;
-  /**
-   * Store keys by credentials object: derived once per account (scrypt costs about 0.1 s), and again only
-   * when the credentials are resolved anew (a rotated password gives a new object, hence a new key).
-   */
-  readonly #keys = new WeakMap<SendfactCredentials, Promise<TokenKeys>>();
+export class SharedTokenSource implements TokenSource {
+  readonly #direct: TokenSource;
+  readonly #login: () => Promise<SendfactCredentials>;
+  readonly #shared: SharedTokenContext;
 
-  constructor(options: SharedTokenSourceOptions) {
-    this.#options = options;
-    this.#store = new TokenStoreGuard(options);
+  constructor(
+    direct: TokenSource,
+    login: () => Promise<SendfactCredentials>,
+    shared: SharedTokenContext,
+  ) {
+    this.#direct = direct;
+    this.#login = login;
+    this.#shared = shared;
   }
 
-  /**
-   * A fetcher for the account with `credentials`, fetching from Sendfact through `fetchDirect`. `keepAlive`
-   * tells whether a caller waits on the account's token request (the engine's `keepAlive`).
-   */
-  fetcher(
-    credentials: () => Promise<SendfactCredentials> | SendfactCredentials,
-    fetchDirect: TokenFetcher,
-    keepAlive: KeepAlive,
-  ): TokenFetcher {
-    return async (signal, stale) => {
-      const login = await credentials();
-      let key: TokenKeys;
-      try {
-        key = await this.#keyFor(login);
-      } catch {
-        return fetchDirect(signal);
+  async token(request: TokenRequest): Promise<TokenGrant> {
+    const login = await this.#login();
+    let key: TokenKeys;
+    try {
+      key = await this.#shared.keysFor(login);
+    } catch {
+      return this.#direct.token(request);
+    }
+    const { clock, guard } = this.#shared;
+    let leaseId: string | undefined;
+    try {
+      // A stored token was refused already: only one fresh from the endpoint will do (shared for the others).
+      if (request.fromEndpoint !== true) {
+        const waited = await this.#sharedOrLease(key, request);
+        if (typeof waited !== 'string' && waited !== undefined) return waited;
+        leaseId = waited;
       }
-      try {
-        return await this.#obtain({ key, fetchDirect, signal, stale, keepAlive });
-      } catch (error) {
-        if (!(error instanceof StoreUnavailable)) throw error;
-        return fetchDirect(signal);
-      }
-    };
+      const sentAt = clock.now();
+      const grant = await this.#direct.token(request);
+      return await this.#share(key, grant, sentAt, request);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      return this.#direct.token(request);
+    } finally {
+      const held = leaseId;
+      if (held !== undefined)
+        await guard
+          .call((store) => store.releaseLease(key.name, held), request.keepAlive, request.signal)
+          .catch(() => undefined);
+    }
   }
 
-  /** Drops `accessToken` from the store if it is still the shared one (it got a 401). */
-  async invalidate(credentials: SendfactCredentials, accessToken: string): Promise<void> {
-    const key = await this.#keyFor(credentials).catch(() => undefined);
-    if (key === undefined) return;
-    // Nobody awaits this: a refused token is dropped behind the callers' backs.
-    await this.#store
-      .call((store) => store.deleteIfCurrent(key.name, accessToken), NOBODY_WAITS)
+  /** Drops `accessToken` from the store if it is still the shared one (it got a 401), behind the callers' backs. */
+  refused(accessToken: string): void {
+    void this.#login()
+      .then((login) => this.#shared.keysFor(login))
+      .then((key) =>
+        this.#shared.guard.call(
+          (store) => store.deleteIfCurrent(key.name, accessToken),
+          NOBODY_WAITS,
+        ),
+      )
       .catch(() => undefined);
   }
 
-  #keyFor(credentials: SendfactCredentials): Promise<TokenKeys> {
-    let key = this.#keys.get(credentials);
-    if (key === undefined) {
-      key = deriveTokenKeys(
-        this.#options.store.keyDerivation ?? 'scrypt',
-        this.#options.baseUrl,
-        credentials,
-      );
-      // A failed derivation is tried again next time rather than cached.
-      key.catch(() => this.#keys.delete(credentials));
-      this.#keys.set(credentials, key);
-    }
-    return key;
-  }
-
-  async #obtain(fetch: SharedFetch): Promise<TokenGrant> {
-    const { leaseMs, pollIntervalMs } = this.#options;
-    const { key, signal, stale, keepAlive } = fetch;
-    const shared = await this.#fresh(fetch);
+  /**
+   * A fresh shared token; else the lease to fetch one (its id); else, after waiting one lease for the holder's
+   * token, `undefined`: fetch for this process alone. Tries for the lease on every round, so that a holder that
+   * died (its lease lapsed) is taken over at once.
+   */
+  async #sharedOrLease(
+    key: TokenKeys,
+    request: TokenRequest,
+  ): Promise<TokenGrant | string | undefined> {
+    const { clock, guard, leaseMs, pollIntervalMs } = this.#shared;
+    const { signal, keepAlive } = request;
+    const shared = await this.#fresh(key, request);
     if (shared !== undefined) return shared;
-
-    // Another holder may be fetching: wait for its token, trying for the lease on every round so that a
-    // holder that died (its lease lapsed) is taken over at once. Past one lease, fetch for this process.
-    const deadline = this.#options.clock.now() + leaseMs;
-    while (this.#options.clock.now() < deadline) {
-      const leaseId = await this.#store.call(
+    const deadline = clock.now() + leaseMs;
+    while (clock.now() < deadline) {
+      const leaseId = await guard.call(
         (store) => store.acquireLease(key.name, leaseMs),
         keepAlive,
+        signal,
       );
-      if (leaseId !== undefined) return this.#fetchAndShare(fetch, leaseId);
-      await sleep(this.#options.clock, pollIntervalMs, signal, { keepAlive });
-      const token = await this.#fresh(fetch);
+      // Someone may have shared a token between our last look and the lease.
+      if (leaseId !== undefined) return (await this.#fresh(key, request)) ?? leaseId;
+      await sleep(clock, pollIntervalMs, signal, keepAlive);
+      const token = await this.#fresh(key, request);
       if (token !== undefined) return token;
     }
-    return fetch.fetchDirect(signal, stale);
+    return undefined;
   }
 
-  async #fetchAndShare(fetch: SharedFetch, leaseId: string): Promise<TokenGrant> {
-    const { key, signal, stale, keepAlive } = fetch;
-    try {
-      // Someone may have shared a token between our last look and the lease.
-      const shared = await this.#fresh(fetch);
-      if (shared !== undefined) return shared;
-      const sentAt = this.#options.clock.now();
-      const grant = await fetch.fetchDirect(signal, stale);
-      const obtainedAt = grant.obtainedAt ?? sentAt;
-      const { mustRefreshAt } = scheduleFor(obtainedAt, grant.lifetimeMs, this.#options.policy);
-      const ttlMs = Math.floor(mustRefreshAt - this.#options.clock.now());
-      await this.#store
-        .call(
-          (store) =>
-            store.set(
-              key.name,
-              {
-                accessToken: grant.accessToken,
-                lifetimeMs: grant.lifetimeMs,
-                mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
-              },
-              ttlMs,
-            ),
-          keepAlive,
-        )
-        .catch(() => undefined);
-      return { ...grant, obtainedAt };
-    } finally {
-      await this.#store
-        .call((store) => store.releaseLease(key.name, leaseId), keepAlive)
-        .catch(() => undefined);
-    }
+  /** Stores a token the endpoint issued, until its safety margin, for the other replicas. */
+  async #share(
+    key: TokenKeys,
+    grant: TokenGrant,
+    sentAt: number,
+    request: TokenRequest,
+  ): Promise<TokenGrant> {
+    const { clock, guard, policy } = this.#shared;
+    const obtainedAt = grant.obtainedAt ?? sentAt;
+    const { mustRefreshAt } = scheduleFor(obtainedAt, grant.lifetimeMs, policy);
+    const ttlMs = Math.floor(mustRefreshAt - clock.now());
+    const value = {
+      accessToken: grant.accessToken,
+      lifetimeMs: grant.lifetimeMs,
+      mac: storedTokenMac(key, grant.lifetimeMs, grant.accessToken),
+    };
+    await guard
+      .call((store) => store.set(key.name, value, ttlMs), request.keepAlive, request.signal)
+      .catch(() => undefined);
+    return { ...grant, obtainedAt };
   }
 
-  /** The shared token, if `decide()` would serve it as it is, and it is not the `stale` one being replaced. */
-  async #fresh({ key, stale, keepAlive }: SharedFetch): Promise<TokenGrant | undefined> {
+  /**
+   * The shared token, if the cycle would serve it as it is (before its refresh point), and it is not the `stale`
+   * one being replaced.
+   */
+  async #fresh(key: TokenKeys, request: TokenRequest): Promise<TokenGrant | undefined> {
+    const { clock, guard, policy } = this.#shared;
+    const { signal, keepAlive, stale } = request;
     // remainingMs was true when the store read it, at the latest: count it from when the read was sent, as a
     // token request's lifetime is counted from when it was sent, so a slow answer never stretches a deadline.
-    const sentAt = this.#options.clock.now();
-    const stored = await this.#store.call((store) => store.get(key.name), keepAlive);
+    const sentAt = clock.now();
+    const stored = await guard.call((store) => store.get(key.name), keepAlive, signal);
     if (stored === undefined) return undefined;
     if (!isValidStoredToken(stored) || !this.#authentic(key, stored)) {
       // Whatever put it there (a bug, another version, someone with write access, another account's value
@@ -182,22 +159,21 @@ export class SharedTokenSource {
       // it was replaced meanwhile.
       if (typeof stored.accessToken === 'string') {
         const bad = stored.accessToken;
-        await this.#store
-          .call((store) => store.deleteIfCurrent(key.name, bad), keepAlive)
+        await guard
+          .call((store) => store.deleteIfCurrent(key.name, bad), keepAlive, signal)
           .catch(() => undefined);
       }
       return undefined;
     }
     if (stored.accessToken === stale) return undefined;
-    const { policy } = this.#options;
     // The store keeps a token until its safety margin: remainingMs counts down to its must-refresh point.
-    const lifetimeMs = stored.lifetimeMs;
+    const { lifetimeMs } = stored;
     const obtainedAt =
-      sentAt + stored.remainingMs - mustRefreshAtOf({ obtainedAt: 0, lifetimeMs }, policy);
-    const grant = { accessToken: stored.accessToken, lifetimeMs, obtainedAt, shared: true };
-    // Shared only while the engine would serve it without a refresh: one past its refresh point would be
+      sentAt + stored.remainingMs - scheduleFor(0, lifetimeMs, policy).mustRefreshAt;
+    // Shared only while the cycle would serve it without a refresh: one past its refresh point would be
     // refreshed again at once, by every replica that took it.
-    return decide(sentAt, grant, OPEN_GATES, policy).action === 'serve' ? grant : undefined;
+    if (sentAt >= scheduleFor(obtainedAt, lifetimeMs, policy).refreshAt) return undefined;
+    return { accessToken: stored.accessToken, lifetimeMs, obtainedAt, shared: true };
   }
 
   /**
@@ -205,7 +181,7 @@ export class SharedTokenSource {
    * derivation (written before values had one) may return none; any MAC given must verify.
    */
   #authentic(key: TokenKeys, stored: StoredToken): boolean {
-    if (stored.mac === undefined) return this.#options.store.keyDerivation === undefined;
+    if (stored.mac === undefined) return this.#shared.guard.store.keyDerivation === undefined;
     return (
       typeof stored.mac === 'string' &&
       verifyStoredTokenMac(key, stored.lifetimeMs, stored.accessToken, stored.mac)

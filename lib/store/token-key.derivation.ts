@@ -53,6 +53,26 @@ export async function deriveTokenKeys(
   return { name: derived.subarray(0, 32).toString('hex'), macKey: derived.subarray(32) };
 }
 
+/**
+ * The keys of each credential, derived once per credentials object (a rotated password is a new object, hence
+ * a new key): scrypt costs some 50 ms of one core. A failed derivation is tried again next time.
+ */
+export function tokenKeyring(
+  derivation: TokenKeyDerivation,
+  baseUrl: string,
+): (credentials: { username: string; password: string }) => Promise<TokenKeys> {
+  const keys = new WeakMap<object, Promise<TokenKeys>>();
+  return (credentials) => {
+    let key = keys.get(credentials);
+    if (key === undefined) {
+      key = deriveTokenKeys(derivation, baseUrl, credentials);
+      key.catch(() => keys.delete(credentials));
+      keys.set(credentials, key);
+    }
+    return key;
+  };
+}
+
 /** The store key alone (see {@link deriveTokenKeys}). */
 export async function deriveTokenKey(
   derivation: TokenKeyDerivation,

@@ -1,5 +1,6 @@
-import type { Clock, TimerHandle } from '../engine/clock.js';
-import { type KeepAlive, setKeepAliveTimer } from '../engine/keep-alive.js';
+import { setMaxListeners } from 'node:events';
+import { setKeepAliveTimer } from '../engine/clock.js';
+import type { Clock, KeepAlive, TimerHandle } from '../interfaces/clock.interface.js';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
 
 /** A store call failed or took too long: the caller falls back to fetching for this process alone. */
@@ -10,10 +11,12 @@ export class StoreUnavailable extends Error {}
  * of each change once, not of every failed call.
  */
 export class TokenStoreGuard {
-  readonly #store: SendfactTokenStore;
+  readonly store: SendfactTokenStore;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
   readonly #onStoreHealth: (healthy: boolean, reason?: string) => void;
+  /** Fires when the module closes: every call under way stops waiting, its timer with it. */
+  readonly #closing = new AbortController();
   #healthy = true;
 
   constructor(options: {
@@ -22,22 +25,31 @@ export class TokenStoreGuard {
     storeTimeoutMs: number;
     onStoreHealth: (healthy: boolean, reason?: string) => void;
   }) {
-    this.#store = options.store;
+    this.store = options.store;
     this.#clock = options.clock;
     this.#timeoutMs = options.storeTimeoutMs;
     this.#onStoreHealth = options.onStoreHealth;
+    // Every store call in flight listens to it: as many as token requests in flight, and more.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   /**
    * One store call, bounded in time; a failure marks the store down (logged once) and throws StoreUnavailable.
    * The bound keeps the process alive while a caller waits on the call (`keepAlive`): a store that never
-   * answers must not let a script awaiting a token exit silently.
+   * answers must not let a script awaiting a token exit silently. `signal` (the module closing) ends the wait
+   * at once, its timer with it, and so does {@link close}; the store's own promise is left to the store.
    */
-  async call<T>(fn: (store: SendfactTokenStore) => Promise<T>, keepAlive: KeepAlive): Promise<T> {
+  async call<T>(
+    fn: (store: SendfactTokenStore) => Promise<T>,
+    keepAlive: KeepAlive,
+    signal?: AbortSignal,
+  ): Promise<T> {
     let timer: TimerHandle | undefined;
+    let onAbort: (() => void) | undefined;
+    const closing = this.#closing.signal;
     try {
       const result = await Promise.race([
-        fn(this.#store),
+        fn(this.store),
         new Promise<never>((_, reject) => {
           // After an event-loop stall the timer can run before the reply already waiting on the socket:
           // give pending I/O one turn before calling the store slow.
@@ -47,6 +59,10 @@ export class TokenStoreGuard {
             this.#timeoutMs,
             keepAlive,
           );
+          onAbort = () => reject(signal?.aborted ? signal.reason : closing.reason);
+          if (signal?.aborted || closing.aborted) return onAbort();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          closing.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
       if (!this.#healthy) {
@@ -55,6 +71,7 @@ export class TokenStoreGuard {
       }
       return result;
     } catch (error) {
+      if (signal?.aborted || closing.aborted) throw error;
       if (this.#healthy) {
         this.#healthy = false;
         this.#onStoreHealth(false, (error as Error)?.message ?? String(error));
@@ -62,6 +79,15 @@ export class TokenStoreGuard {
       throw new StoreUnavailable();
     } finally {
       timer?.cancel();
+      if (onAbort !== undefined) {
+        signal?.removeEventListener('abort', onAbort);
+        closing.removeEventListener('abort', onAbort);
+      }
     }
+  }
+
+  /** The module closes: every call under way stops waiting at once. */
+  close(): void {
+    this.#closing.abort(new Error('the module is closing'));
   }
 }

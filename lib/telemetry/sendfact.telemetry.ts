@@ -1,7 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Observable, Subscription } from 'rxjs';
-import type { Clock } from '../engine/clock.js';
-import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
+import type { Clock } from '../interfaces/clock.interface.js';
 import type { SendfactTokenEvent } from '../interfaces/sendfact-token-event.interface.js';
 import { type OpenTelemetryApiModule, loadOpenTelemetryApi } from './opentelemetry-api.loader.js';
 import type { SendfactTelemetryHooks } from './telemetry-hooks.interface.js';
@@ -79,8 +78,8 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
     });
   }
 
-  wrapFetcher(accountId: string, fetcher: TokenFetcher): TokenFetcher {
-    return this.#tracer.wrap(accountId, fetcher);
+  traceTokenRequest<T>(accountId: string, request: () => Promise<T>): Promise<T> {
+    return this.#tracer.within(accountId, request);
   }
 
   callerWaited(accountId: string): void {

@@ -1,12 +1,10 @@
-import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
-
 /**
  * What the service and the interceptor call on the telemetry, when it is on. Free of OpenTelemetry types, so
  * that the package's declarations never need `@opentelemetry/api`.
  */
 export interface SendfactTelemetryHooks {
-  /** Runs each token request of `accountId` inside its span, so the HTTP client span nests under it. */
-  wrapFetcher(accountId: string, fetcher: TokenFetcher): TokenFetcher;
+  /** Runs one token request of `accountId` inside its span, so that the HTTP client span nests under it. */
+  traceTokenRequest<T>(accountId: string, request: () => Promise<T>): Promise<T>;
   /** A caller of `accountId` waits on the network for a token. */
   callerWaited(accountId: string): void;
   /** An outbound request is about to carry the token of `accountId` (the default account when undefined). */

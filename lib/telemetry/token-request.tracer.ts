@@ -1,5 +1,4 @@
 import type { Attributes, Link, Span, Tracer } from '@opentelemetry/api';
-import type { TokenFetcher } from '../interfaces/token-grant.interface.js';
 import type { SendfactAuthError } from '../sendfact-auth.errors.js';
 import type { OpenTelemetryApiModule } from './opentelemetry-api.loader.js';
 import { ATTRIBUTES, RETRY_EVENT, SPANS, TELEMETRY_SCOPE } from './telemetry.constants.js';
@@ -46,14 +45,12 @@ export class TokenRequestTracer {
     this.#open.set(accountId, span);
   }
 
-  /** Calls `fetcher` with the account's open span active, so the HTTP client span nests under it. */
-  wrap(accountId: string, fetcher: TokenFetcher): TokenFetcher {
+  /** Runs `request` with the account's open span active, so that the HTTP client span nests under it. */
+  within<T>(accountId: string, request: () => Promise<T>): Promise<T> {
+    const span = this.#open.get(accountId);
+    if (span === undefined) return request();
     const { context, trace } = this.#api;
-    return (signal, stale) => {
-      const span = this.#open.get(accountId);
-      if (span === undefined) return fetcher(signal, stale);
-      return context.with(trace.setSpan(context.active(), span), fetcher, undefined, signal, stale);
-    };
+    return context.with(trace.setSpan(context.active(), span), request);
   }
 
   /** An attempt failed and the token request will try again after `retryInMs`. */

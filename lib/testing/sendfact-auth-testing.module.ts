@@ -1,8 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse } from 'axios';
-import { substituteTokenFetcher } from '../accounts/sendfact-token.fetcher.js';
-import type { SendfactTokenFetcher } from '../interfaces/sendfact-token-fetcher.interface.js';
-import { SENDFACT_AUTH_OPTIONS, SENDFACT_TOKEN_FETCHER } from '../sendfact-auth.constants.js';
+import axios, {
+  AxiosError,
+  AxiosHeaders,
+  type AxiosAdapter,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
+import type { SendfactAuthModuleOptions } from '../interfaces/sendfact-auth-module-options.interface.js';
+import { SENDFACT_AUTH_OPTIONS } from '../sendfact-auth.constants.js';
 import {
   type ResolvedSendfactAuthOptions,
   resolveSendfactAuthOptions,
@@ -12,29 +18,40 @@ import { readSendfactEnvironment } from '../sendfact.config.js';
 
 /** Options of {@link SendfactAuthTestingModule.forRoot} and {@link createSendfactTestingOptions}. */
 export interface SendfactAuthTestingOptions {
-  /** The token every call gets. Default `sendfact-test-token`. */
+  /**
+   * The token of the default account. Default `sendfact-test-token`. Every other login gets this token, a dot
+   * and its username (`sendfact-test-token.USER20100070970`), so that a test tells the accounts apart.
+   */
   accessToken?: string;
   /** Where `SendfactHttpService` sends requests (your own fake server). Default `http://127.0.0.1:4010`. */
   baseUrl?: string;
-  /** How long the fixed token counts as valid. Default one hour. */
+  /** How long the fixed tokens live. Default one hour. */
   tokenLifetimeMs?: number;
   /**
    * Answers `SendfactHttpService`'s requests in-process (an axios adapter): no server, no network. The
-   * request has passed the real interceptor, so `request.headers.Authorization` is `Bearer <accessToken>`.
-   * Without it, requests go to `baseUrl`.
+   * request has passed the real interceptor, so `request.headers.Authorization` is `Bearer <token>`. Without
+   * it, requests go to `baseUrl`. The token endpoint is always answered in-process, never by `respond`.
    */
   respond?: (request: SendfactTestRequest) => SendfactTestResponse | Promise<SendfactTestResponse>;
+  /** Named accounts, as `SendfactAuthModule.forRoot({ accounts })` takes them: each gets its own token. */
+  accounts?: SendfactAuthModuleOptions['accounts'];
+  /** Accounts not in `accounts`, as `SendfactAuthModule.forRoot({ credentialsResolver })` takes it. */
+  credentialsResolver?: SendfactAuthModuleOptions['credentialsResolver'];
   /** Register the providers globally. */
   isGlobal?: boolean;
 }
 
 /** A request as `respond` sees it. */
 export interface SendfactTestRequest {
+  /** `GET`, `POST`, ... (upper case). */
   method: string;
-  /** Path and query, e.g. `/api/cpe/send`. */
+  /** Path and query, e.g. `/api/cpe/send` or `/api/cpe/F001-1/status?x=1`. */
   url: string;
+  /** The account the request was sent for (`sendfactAccount`); `undefined` for the default account. */
+  account: string | undefined;
+  /** The headers as axios sends them: `Authorization` is `Bearer <token>`, `Content-Type`, ... */
   headers: Record<string, string>;
-  /** The JSON body, parsed. */
+  /** The body: parsed when it is JSON, else as sent. */
   data: unknown;
 }
 
@@ -48,9 +65,16 @@ export interface SendfactTestResponse {
 /** The default token of {@link SendfactAuthTestingModule}. */
 export const SENDFACT_TEST_TOKEN = 'sendfact-test-token';
 
+/** The login of the default account of the testing module. */
+const TEST_LOGIN: Readonly<SendfactCredentials> = Object.freeze({
+  username: 'USER00000000000',
+  password: 'testing',
+});
+
 /**
  * Stands in for `SendfactAuthModule` in your tests, with no server and no network: the same providers
- * (`SendfactAuthService`, `SendfactHttpService`, `SendfactAuthInterceptor`), handing out a fixed token.
+ * (`SendfactAuthService`, `SendfactHttpService`, `SendfactCpeService`, `SendfactAuthInterceptor`), the
+ * real token cycle, and Sendfact's token endpoint answered in-process with fixed tokens.
  *
  * ```ts
  * Test.createTestingModule({ imports: [SendfactAuthTestingModule.forRoot({ isGlobal: true }), InvoicesModule] })
@@ -66,8 +90,6 @@ export class SendfactAuthTestingModule {
       providers: [
         { provide: SENDFACT_AUTH_OPTIONS, useValue: createSendfactTestingOptions(options) },
         ...SENDFACT_AUTH_PROVIDERS,
-        // Listed after the module's own, so it replaces the token endpoint's fetcher.
-        { provide: SENDFACT_TOKEN_FETCHER, useValue: fixedTokenFetcher(options) },
       ],
       exports: SENDFACT_AUTH_EXPORTS,
     };
@@ -75,8 +97,9 @@ export class SendfactAuthTestingModule {
 }
 
 /**
- * Options that make the real module hand out a fixed token (and, with `respond`, answer in-process). For
- * an app that registers `SendfactAuthModule` itself:
+ * Options that make the real module hand out fixed tokens (and, with `respond`, answer in-process). For an
+ * app that registers `SendfactAuthModule` itself, one line keeps its tests off Sendfact, whatever
+ * `SENDFACT_*` holds:
  *
  * ```ts
  * Test.createTestingModule({ imports: [AppModule] })
@@ -86,33 +109,40 @@ export class SendfactAuthTestingModule {
 export function createSendfactTestingOptions(
   options: Omit<SendfactAuthTestingOptions, 'isGlobal'> = {},
 ): ResolvedSendfactAuthOptions {
-  const resolved = resolveSendfactAuthOptions(
+  return resolveSendfactAuthOptions(
     {
-      username: 'USER00000000000',
-      password: 'testing',
+      ...TEST_LOGIN,
       baseUrl: options.baseUrl ?? 'http://127.0.0.1:4010',
       allowInsecureHttp: true,
-      ...(options.respond === undefined ? {} : { http: { adapter: adapterFor(options.respond) } }),
+      http: { adapter: testingAdapter(options) },
+      ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+      ...(options.credentialsResolver === undefined
+        ? {}
+        : { credentialsResolver: options.credentialsResolver }),
     },
     readSendfactEnvironment({}),
   );
-  // An app that overrides only SENDFACT_AUTH_OPTIONS keeps the module's own fetcher provider: these options
-  // tell it to hand out the fixed token instead of calling the token endpoint.
-  substituteTokenFetcher(resolved, fixedTokenFetcher(options));
-  return resolved;
 }
 
-/** Hands out the fixed token, whatever the account and its credentials. */
-function fixedTokenFetcher(options: SendfactAuthTestingOptions): SendfactTokenFetcher {
+/**
+ * The transport of the testing options: the token endpoint answered with the fixed tokens, and every other
+ * request given to `respond`, or sent for real when there is none.
+ */
+function testingAdapter(options: SendfactAuthTestingOptions): AxiosAdapter {
   const accessToken = options.accessToken ?? SENDFACT_TEST_TOKEN;
-  const lifetimeMs = options.tokenLifetimeMs ?? 3_600_000;
-  return { requestToken: async () => ({ accessToken, lifetimeMs }) };
-}
-
-function adapterFor(respond: NonNullable<SendfactAuthTestingOptions['respond']>): AxiosAdapter {
+  const lifetimeSeconds = (options.tokenLifetimeMs ?? 3_600_000) / 1000;
+  const respond = options.respond;
   return async (config) => {
+    const url = new URL(axios.getUri(config));
+    if (config.method === 'post' && url.pathname.endsWith('/api/auth/token')) {
+      const login = JSON.parse(String(config.data ?? '{}')) as Partial<SendfactCredentials>;
+      const token =
+        login.username === TEST_LOGIN.username ? accessToken : `${accessToken}.${login.username}`;
+      const body = { access_token: token, token_type: 'JWT', expires_in: String(lifetimeSeconds) };
+      return answer(config, { status: 200, data: JSON.stringify(body) });
+    }
+    if (respond === undefined) return axios.getAdapter('http')(config);
     const headers = AxiosHeaders.from(config.headers).toJSON(true) as Record<string, string>;
-    const url = new URL(config.url ?? '/', config.baseURL ?? 'http://localhost');
     let data: unknown = config.data;
     if (typeof data === 'string') {
       try {
@@ -121,28 +151,35 @@ function adapterFor(respond: NonNullable<SendfactAuthTestingOptions['respond']>)
         // not JSON: handed over as sent
       }
     }
-    const answer = await respond({
+    const got = await respond({
       method: (config.method ?? 'get').toUpperCase(),
       url: `${url.pathname}${url.search}`,
+      account: config.sendfactAccount,
       headers,
       data,
     });
-    const response: AxiosResponse = {
-      status: answer.status ?? 200,
-      statusText: String(answer.status ?? 200),
-      headers: new AxiosHeaders({ 'content-type': 'application/json', ...answer.headers }),
-      config,
-      data: answer.data,
-      request: {},
-    };
-    const validate = config.validateStatus ?? ((status: number) => status >= 200 && status < 300);
-    if (validate(response.status)) return response;
-    throw new AxiosError(
-      `Request failed with status code ${response.status}`,
-      response.status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST,
-      config,
-      response.request,
-      response,
-    );
+    return answer(config, got);
   };
+}
+
+/** Settles as axios's own adapters do: a response, or an AxiosError when `validateStatus` refuses it. */
+function answer(config: InternalAxiosRequestConfig, got: SendfactTestResponse): AxiosResponse {
+  const status = got.status ?? 200;
+  const response: AxiosResponse = {
+    status,
+    statusText: String(status),
+    headers: new AxiosHeaders({ 'content-type': 'application/json', ...got.headers }),
+    config,
+    data: got.data,
+    request: {},
+  };
+  const validate = config.validateStatus ?? ((s: number) => s >= 200 && s < 300);
+  if (validate(status)) return response;
+  throw new AxiosError(
+    `Request failed with status code ${status}`,
+    status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST,
+    config,
+    response.request,
+    response,
+  );
 }

@@ -54,8 +54,11 @@ export interface SendfactStandInOptions {
   logLimit?: number;
 }
 
-/** Why a request to a protected route was let through or refused. */
-export type StandInAuthOutcome = 'ok' | 'missing' | 'malformed' | 'expired' | 'revoked';
+/**
+ * Why a request to a protected route was let through or refused: `refused` is a valid token on a route that
+ * refuses every token ({@link SendfactStandIn.refuseTokensOn}).
+ */
+export type StandInAuthOutcome = 'ok' | 'missing' | 'malformed' | 'expired' | 'revoked' | 'refused';
 
 /** One request the stand-in saw. */
 export interface StandInLogEntry {
@@ -119,6 +122,7 @@ export class SendfactStandIn {
   readonly #tokenFaults: SendfactStandInFault[] = [];
   readonly #apiFaults: SendfactStandInFault[] = [];
   readonly #redirects = new Map<string, { location: string; status: number }>();
+  readonly #refusing = new Set<string>();
   readonly #logLimit: number;
   #seq = 0;
   #revokedBelow = 0;
@@ -168,6 +172,14 @@ export class SendfactStandIn {
   clearFaults(): void {
     this.#tokenFaults.length = 0;
     this.#apiFaults.length = 0;
+  }
+
+  /**
+   * Requests whose path starts with `prefix` answer 401 whatever token they carry, as a route that refuses
+   * every token does (another company's document, say): for tests of what such a route may cost.
+   */
+  refuseTokensOn(prefix: string): void {
+    this.#refusing.add(prefix);
   }
 
   /** Requests to `path` (any method) get a redirect to `location`, after the token check. */
@@ -228,7 +240,12 @@ export class SendfactStandIn {
 
     this.stats.apiRequests++;
     const fault = this.#apiFaults.shift();
-    const check = bearer === undefined ? { outcome: 'missing' as const } : this.checkToken(bearer);
+    const checked =
+      bearer === undefined ? { outcome: 'missing' as const } : this.checkToken(bearer);
+    const check =
+      checked.outcome === 'ok' && this.#refuses(url.pathname)
+        ? { ...checked, outcome: 'refused' as const }
+        : checked;
     entry.auth = check.outcome;
     if (check.account !== undefined) entry.account = check.account;
     if (check.outcome !== 'ok') {
@@ -248,6 +265,11 @@ export class SendfactStandIn {
     return this.#respond(res, entry, fault, () =>
       this.#route(req.method ?? 'GET', url.pathname, body, ruc),
     );
+  }
+
+  #refuses(path: string): boolean {
+    for (const prefix of this.#refusing) if (path.startsWith(prefix)) return true;
+    return false;
   }
 
   #route(method: string, path: string, body: Buffer, ruc: string | undefined): StandInReply {
@@ -416,7 +438,7 @@ function emptyStats(): StandInStats {
     tokensIssued: 0,
     tokenRequestsRejected: 0,
     apiRequests: 0,
-    unauthorized: { missing: 0, malformed: 0, expired: 0, revoked: 0 },
+    unauthorized: { missing: 0, malformed: 0, expired: 0, revoked: 0, refused: 0 },
   };
 }
 

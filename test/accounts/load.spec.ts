@@ -4,10 +4,10 @@ import {
   SendfactAuthModule,
   type SendfactAuthModuleOptions,
   SendfactAuthService,
-  MAX_TIMEOUT_MS,
   SendfactConfigError,
   SendfactTooManyAccountsError,
 } from 'nestjs-sendfact-auth';
+import { MAX_TIMEOUT_MS } from '../../lib/sendfact-auth.constants.js';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jwtClaims } from '../support/jwt.js';

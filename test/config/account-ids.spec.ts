@@ -4,8 +4,8 @@ import {
   SendfactAuthModule,
   type SendfactAuthModuleOptions,
   SendfactConfigError,
-  readSendfactEnvironment,
 } from 'nestjs-sendfact-auth';
+import { readSendfactEnvironment } from '../../lib/sendfact.config.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const LOGIN = { username: 'USER20515809822', password: 'config-ids-pw' };

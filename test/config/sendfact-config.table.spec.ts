@@ -1,18 +1,20 @@
 import {
+  InMemoryTokenStore,
+  type SendfactAuthModuleOptions,
+  SendfactConfigError,
+} from 'nestjs-sendfact-auth';
+import {
   DEFAULT_ACCOUNT_IDLE_TTL_MS,
   DEFAULT_ENVIRONMENT,
   DEFAULT_MAX_ACCOUNTS,
-  DEFAULT_REFRESH_POLICY,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_STORE_TIMEOUT_MS,
-  InMemoryTokenStore,
   SENDFACT_BASE_URLS,
-  type SendfactAuthModuleOptions,
-  SendfactConfigError,
-  readSendfactEnvironment,
-  resolveSendfactAuthOptions,
-  systemClock,
-} from 'nestjs-sendfact-auth';
+} from '../../lib/sendfact-auth.constants.js';
+import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
+import { readSendfactEnvironment } from '../../lib/sendfact.config.js';
+import { resolveSendfactAuthOptions } from '../../lib/sendfact-auth.options.js';
+import { systemClock } from '../../lib/engine/clock.js';
 import { describe, expect, it } from 'vitest';
 
 const LOGIN = { username: 'USER20515809822', password: 'table-pw' };

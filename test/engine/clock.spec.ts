@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from 'nestjs-sendfact-auth';
-import { sleep } from '../../lib/engine/clock.js';
+import { NOBODY_WAITS, Waiters, sleep, systemClock } from '../../lib/engine/clock.js';
 
 describe('systemClock.setTimer', () => {
   it('never calls back before its delay has passed on the monotonic clock, fractional delays included', async () => {
@@ -88,11 +87,11 @@ describe('systemClock.setTimer and sleep, keeping the process alive', () => {
     expect(armedBy(() => systemClock.setTimer(() => {}, 50, { keepAlive: true }))).toEqual([true]);
   });
 
-  it('keeps the process alive while a sleep is awaited, unless told otherwise', () => {
+  it('keeps the process alive while a caller waits on a sleep, and not when nobody waits', () => {
     const signal = new AbortController().signal;
-    expect(armedBy(() => void sleep(systemClock, 50, signal))).toEqual([true]);
-    expect(armedBy(() => void sleep(systemClock, 50, signal, { keepAlive: false }))).toEqual([
-      false,
-    ]);
+    const waiters = new Waiters();
+    waiters.join();
+    expect(armedBy(() => void sleep(systemClock, 50, signal, waiters))).toEqual([true]);
+    expect(armedBy(() => void sleep(systemClock, 50, signal, NOBODY_WAITS))).toEqual([false]);
   });
 });

@@ -1,12 +1,8 @@
-import {
-  DEFAULT_REFRESH_POLICY,
-  type RefreshPolicy,
-  type TimerHandle,
-  type TimerOptions,
-  TokenEngine,
-} from 'nestjs-sendfact-auth';
+import type { RefreshPolicy, TimerHandle, TimerOptions } from 'nestjs-sendfact-auth';
+import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
+import { TokenCycle } from '../../lib/engine/token-cycle.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { FakeFetcher } from '../support/fake-fetcher.js';
+import { FakeSource } from '../support/fake-fetcher.js';
 
 /** A pending timer, as it was armed. */
 export interface ArmedTimer {
@@ -50,19 +46,20 @@ export class KeepAliveClock extends FakeClock {
   }
 }
 
-/** An engine on a {@link KeepAliveClock}, with a scripted fetcher and no jitter. */
-export function engineOnKeepAliveClock(
+/** A token cycle on a {@link KeepAliveClock}, with a scripted source and no jitter. */
+export function cycleOnKeepAliveClock(
   policy: Partial<RefreshPolicy> = {},
   proactiveRefresh = false,
 ) {
   const clock = new KeepAliveClock();
-  const fetcher = new FakeFetcher();
-  const engine = new TokenEngine({
-    fetcher: fetcher.fetch,
+  const source = new FakeSource();
+  const cycle = new TokenCycle({
+    source,
+    accountId: 'default',
     clock,
     policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
     random: () => 0.5,
     proactiveRefresh,
   });
-  return { clock, fetcher, engine };
+  return { clock, source, cycle };
 }

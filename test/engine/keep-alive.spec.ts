@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Waiters, setKeepAliveTimer } from '../../lib/engine/keep-alive.js';
+import { Waiters, setKeepAliveTimer } from '../../lib/engine/clock.js';
 import { KeepAliveClock } from './keep-alive-clock.js';
 
 describe('Waiters', () => {

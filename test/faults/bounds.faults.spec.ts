@@ -2,10 +2,11 @@ import { AxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_REFRESH_POLICY,
+  SendfactCpeService,
   SendfactTokenRejectedError,
   SendfactTokenRequestError,
 } from 'nestjs-sendfact-auth';
+import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
 import {
   type FaultApp,
   INVOICE,
@@ -55,36 +56,62 @@ describe('bounds on what Sendfact may ask for', () => {
   );
 });
 
-describe('an API that refuses every fresh token', () => {
-  it('costs 2 token requests for 200 app requests, not one each; callers get SendfactTokenRejectedError fast', async () => {
-    // A fake clock for the module: the back-off period cannot run out while the 200 requests are made.
+describe('a path that refuses every token, and an API that refuses every fresh token', () => {
+  const WINDOW = DEFAULT_REFRESH_POLICY.tokenRejectedCooldownMs;
+
+  it('costs 2 token requests for 200 requests to a path that always answers 401: each is sent, and gets its 401', async () => {
+    // A fake clock for the module: the window cannot run out while the 200 requests are made.
     const clock = new FakeClock();
     t = await startFaultApp(witness, { clock });
-    // Every API request with a valid token is answered 401 (at most 2 per app request: the try and its replay).
-    t.standIn.failNextApiRequests(400, { type: 'status', status: 401 });
+    t.standIn.refuseTokensOn('/api/cpe/sign');
     const results = [];
     for (let i = 0; i < 200; i++) {
       results.push(await outcome(witness, firstValueFrom(t.http.post('/api/cpe/sign', INVOICE))));
     }
-    const errors = results.map((r) => (r.ok ? undefined : r.error));
-    // The first request: its token refused, the replacement fetched for its replay refused too (a 401).
-    expect((errors[0] as AxiosError).response?.status).toBe(401);
-    // The next: the replacement is refused again, so the API refuses fresh tokens: back off.
-    for (const [i, e] of errors.slice(1).entries())
-      expect(e, `error #${i + 1}`).toBeInstanceOf(SendfactTokenRejectedError);
-    expect(errors[1]).toMatchObject({ code: 'TOKEN_REJECTED', retryable: true });
+    // Every one went to Sendfact and came back with Sendfact's own 401: none failed unsent.
+    for (const [i, r] of results.entries())
+      expect(r.ok ? 'ok' : (r.error as AxiosError).response?.status, `request #${i}`).toBe(401);
+    // The first: its token refused, a fresh one fetched and refused too. The next 199 cost no token request.
     expect(t.tokenRequests()).toBe(2);
-    // The period over, one more token request, and the back-off again.
-    await clock.advance(DEFAULT_REFRESH_POLICY.tokenRejectedCooldownMs!);
-    for (let i = 0; i < 10; i++) {
+    expect(t.standIn.stats.unauthorized.refused).toBe(201);
+    // Meanwhile, every other path works with the same token, at no cost.
+    expect((await firstValueFrom(t.http.post('/api/cpe/send', INVOICE))).status).toBe(200);
+    expect(t.tokenRequests()).toBe(2);
+    // The window over, the path costs one token request again, then none for another window.
+    await clock.advance(WINDOW);
+    for (let i = 0; i < 10; i++)
       await outcome(witness, firstValueFrom(t.http.post('/api/cpe/sign', INVOICE)));
-    }
     expect(t.tokenRequests()).toBe(3);
-    // And once the API accepts tokens again, after the period, requests go through.
-    t.standIn.clearFaults();
-    await clock.advance(DEFAULT_REFRESH_POLICY.tokenRejectedCooldownMs!);
-    const ok = await firstValueFrom(t.http.post('/api/cpe/sign', INVOICE));
-    expect(ok.status).toBe(200);
+  });
+
+  it('answers SendfactTokenRejectedError in the typed client once two paths refused fresh tokens, after sending each call', async () => {
+    const clock = new FakeClock();
+    t = await startFaultApp(witness, { clock });
+    const cpe = t.app.get(SendfactCpeService);
+    // The API refuses every token on the document calls: as a token endpoint of another environment would.
+    t.standIn.refuseTokensOn('/api/cpe/');
+    const doc = { file_name: '20515809822-01-F001-1', file_content: 'PGludm9pY2Uv' };
+    // One path refusing fresh tokens may be a document of another company: a plain 401.
+    await expect(cpe.sign(doc)).rejects.toMatchObject({ name: 'SendfactApiError', status: 401 });
+    // A second path refusing them too, and none accepted: the API refuses fresh tokens.
+    const refused = await cpe.send(doc).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SendfactTokenRejectedError);
+    expect(refused).toMatchObject({
+      code: 'TOKEN_REJECTED',
+      retryable: true,
+      retryAfterMs: WINDOW,
+    });
+    expect(t.tokenRequests()).toBe(3);
+    // A stream of distinct paths (a status path per document) that refuse every token: each could be the
+    // first after a revocation, so each costs one token request (docs/ARCHITECTURE.md, "What a 401 costs").
+    const seen = t.standIn.stats.apiRequests;
+    for (let i = 0; i < 20; i++)
+      await expect(cpe.status(`20515809822-01-F001-${i}`)).rejects.toBeInstanceOf(
+        SendfactTokenRejectedError,
+      );
+    // Each call was sent twice: with the held token, then with a fresh one.
+    expect(t.standIn.stats.apiRequests).toBe(seen + 40);
+    expect(t.tokenRequests()).toBe(3 + 20);
   });
 
   it('leaks neither the password nor any full token in log lines, errors or inspected options', () => {

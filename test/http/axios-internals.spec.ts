@@ -9,7 +9,7 @@ import {
   finalResponseUrl,
   redactRequests,
   redirectOrigin,
-  streamRequest,
+  streamRequests,
 } from '../../lib/http/axios-internals.js';
 import { findSecret } from '../security/find-secret.js';
 
@@ -95,7 +95,7 @@ describe('what the package relies on beyond axios’s documented API', () => {
         ...extra,
       });
       expect(findSecret(response, [MARKER]).length).toBeGreaterThan(0); // the copies are there
-      redactRequests([response.request, streamRequest(response.data)], MARKER);
+      redactRequests([response.request, ...streamRequests(response.data)], MARKER);
       response.config.headers.set('Authorization', 'Bearer [redacted]');
       expect(findSecret(response, [MARKER])).toEqual([]);
       await finished((response.data as NodeJS.ReadableStream & { resume(): never }).resume());

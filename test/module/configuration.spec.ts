@@ -6,13 +6,13 @@ import { Injectable, Module, type DynamicModule, type Type } from '@nestjs/commo
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import {
-  ResolvedSendfactAuthOptions,
   SENDFACT_AUTH_OPTIONS,
   SendfactAuthModule,
   SendfactAuthService,
   SendfactConfigError,
   SendfactHttpService,
 } from 'nestjs-sendfact-auth';
+import { ResolvedSendfactAuthOptions } from '../../lib/sendfact-auth.options.js';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 

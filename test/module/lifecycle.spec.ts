@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Clock, type TimerHandle, type TimerOptions, systemClock } from 'nestjs-sendfact-auth';
+import { type Clock, type TimerHandle, type TimerOptions } from 'nestjs-sendfact-auth';
+import { systemClock } from '../../lib/engine/clock.js';
 import {
   STAND_IN_DEFAULT_ACCOUNT,
   type SendfactStandIn,

@@ -1,12 +1,12 @@
 import { ConsoleLogger, Logger, type LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
-  SENDFACT_LOGGER_CONTEXT,
   SendfactAuthModule,
   SendfactAuthService,
   SendfactHttpService,
   type SendfactTokenEvent,
 } from 'nestjs-sendfact-auth';
+import { SENDFACT_LOGGER_CONTEXT } from '../../lib/sendfact-auth.constants.js';
 import { STAND_IN_DEFAULT_ACCOUNT, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';

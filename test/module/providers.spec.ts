@@ -3,11 +3,11 @@ import {
   SENDFACT_TOKEN_FETCHER,
   SendfactAuthModule,
   SendfactAuthService,
-  readSendfactEnvironment,
-  resolveSendfactAuthOptions,
   type SendfactCredentials,
   type SendfactTokenFetcher,
 } from 'nestjs-sendfact-auth';
+import { readSendfactEnvironment } from '../../lib/sendfact.config.js';
+import { resolveSendfactAuthOptions } from '../../lib/sendfact-auth.options.js';
 import {
   STAND_IN_DEFAULT_ACCOUNT,
   createSendfactTestingOptions,

@@ -10,12 +10,12 @@ import {
   SendfactHttpService,
   type TimerHandle,
   type TimerOptions,
-  systemClock,
 } from 'nestjs-sendfact-auth';
 import { RedisTokenStore, type RedisTokenStoreOptions } from 'nestjs-sendfact-auth/redis';
 import { type SendfactStandIn, startSendfactStandIn } from 'nestjs-sendfact-auth/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../lib/engine/clock.js';
 import { deriveTokenKey } from '../../lib/store/token-key.derivation.js';
 import type { RedisServer } from '../support/redis-server.mjs';
 
@@ -309,6 +309,7 @@ export function redisStoreSuite(setup: RedisStoreSetup): void {
         malformed: 0,
         expired: 0,
         revoked: 0,
+        refused: 0,
       });
       expect(await admin.keys('*')).toEqual([key]);
       expect(await admin.pttl(key!)).toBeLessThanOrEqual(108_000); // 120 s less the 10 % margin

@@ -4,6 +4,7 @@ import {
   type ScryptFunction,
   deriveTokenKeys,
   setScryptFunction,
+  tokenKeyring,
 } from '../../lib/store/token-key.derivation.js';
 
 let restore: ScryptFunction | undefined;
@@ -56,5 +57,60 @@ describe('scrypt key derivation', () => {
     ]);
     expect(first.status).toBe('rejected');
     expect(second.status).toBe('fulfilled');
+  });
+});
+
+/** Counts the scrypt derivations that run. */
+function countingScrypt(failFirst = false) {
+  const counter = { runs: 0 };
+  restore = setScryptFunction((material, salt, keylen, options, callback) => {
+    counter.runs++;
+    if (failFirst && counter.runs === 1) callback(new Error('out of memory'), Buffer.alloc(0));
+    else scrypt(material, salt, keylen, options, callback);
+  });
+  return counter;
+}
+
+describe('tokenKeyring', () => {
+  it('derives the keys of a credentials object once, however many ask at once or later', async () => {
+    const counter = countingScrypt();
+    const keysFor = tokenKeyring('scrypt', 'https://sendfact.test');
+    const login = { username: 'USER20100070970', password: 'pw' };
+    const keys = await Promise.all([keysFor(login), keysFor(login), keysFor(login)]);
+    expect(await keysFor(login)).toBe(keys[0]);
+    expect(new Set(keys).size).toBe(1);
+    expect(counter.runs).toBe(1);
+  });
+
+  it('derives again for a new credentials object (a login resolved anew, a rotated password)', async () => {
+    const counter = countingScrypt();
+    const keysFor = tokenKeyring('scrypt', 'https://sendfact.test');
+    const login = { username: 'USER20100070970', password: 'pw' };
+    const first = await keysFor(login);
+    const again = await keysFor({ ...login });
+    const rotated = await keysFor({ ...login, password: 'new-pw' });
+    expect(counter.runs).toBe(3);
+    expect(again.name).toBe(first.name);
+    expect(rotated.name).not.toBe(first.name);
+  });
+
+  it('tries a failed derivation again on the next call rather than keeping the failure', async () => {
+    const counter = countingScrypt(true);
+    const keysFor = tokenKeyring('scrypt', 'https://sendfact.test');
+    const login = { username: 'USER20100070970', password: 'pw' };
+    await expect(keysFor(login)).rejects.toThrow('out of memory');
+    expect((await keysFor(login)).name).toMatch(/^[0-9a-f]{64}$/);
+    expect(counter.runs).toBe(2);
+  });
+
+  it('gives another key for another base URL', async () => {
+    const login = { username: 'USER20100070970', password: 'pw' };
+    const secret = { hmacSecret: 'a-key-secret-of-16-bytes' };
+    const [a, b] = await Promise.all([
+      tokenKeyring(secret, 'https://sendfact.test')(login),
+      tokenKeyring(secret, 'https://staging.sendfact.test')(login),
+    ]);
+    expect(a.name).not.toBe(b.name);
+    expect(a.macKey.equals(b.macKey)).toBe(false);
   });
 });

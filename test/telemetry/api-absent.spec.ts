@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { systemClock } from 'nestjs-sendfact-auth';
+import { systemClock } from '../../lib/engine/clock.js';
 import { NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { loadOpenTelemetryApi } from '../../lib/telemetry/opentelemetry-api.loader.js';

@@ -1,10 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  InMemoryTokenStore,
-  SendfactCredentialsError,
-  readSendfactEnvironment,
-  resolveSendfactAuthOptions,
-} from 'nestjs-sendfact-auth';
+import { InMemoryTokenStore, SendfactCredentialsError } from 'nestjs-sendfact-auth';
+import { readSendfactEnvironment } from '../../lib/sendfact.config.js';
+import { resolveSendfactAuthOptions } from '../../lib/sendfact-auth.options.js';
 import { STAND_IN_DEFAULT_ACCOUNT } from 'nestjs-sendfact-auth/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -85,6 +85,7 @@ describe('the Sendfact stand-in', () => {
       malformed: 2,
       revoked: 1,
       expired: 1,
+      refused: 0,
     });
     expect(standIn.log.filter((e) => e.path === '/api/cpe/sign').map((e) => e.auth)).toEqual([
       'missing',

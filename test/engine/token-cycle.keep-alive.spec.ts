@@ -1,9 +1,9 @@
 import { SendfactAbortedError, SendfactTokenRequestError } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { flush } from '../support/fake-clock.js';
-import { engineOnKeepAliveClock } from './keep-alive-clock.js';
+import { cycleOnKeepAliveClock } from './keep-alive-clock.js';
 
-const setup = engineOnKeepAliveClock;
+const setup = cycleOnKeepAliveClock;
 
 /** A 503 asking for `retryAfterMs`: a caller waits it out (it is under `maxRetryAfterMs`). */
 const unavailable = (retryAfterMs: number) =>
@@ -11,11 +11,11 @@ const unavailable = (retryAfterMs: number) =>
 
 describe('the sleeps of a token request keep the process alive only while a caller waits', () => {
   it('lets the process go once the only caller gives up during a backoff, and holds it again when another joins', async () => {
-    const { clock, fetcher, engine } = setup();
+    const { clock, source, cycle } = setup();
     const controller = new AbortController();
-    const first = engine.getToken(controller.signal).catch((error: unknown) => error);
+    const first = cycle.token(controller.signal).catch((error: unknown) => error);
     await flush();
-    fetcher.fail(unavailable(5_000));
+    source.fail(unavailable(5_000));
     await clock.advance(1_000);
     // A caller waits on the backoff: it must hold a script open.
     expect(clock.armed).toEqual([{ ms: 5_000, keepAlive: true }]);
@@ -26,25 +26,25 @@ describe('the sleeps of a token request keep the process alive only while a call
     expect(clock.armed).toEqual([{ ms: 4_000, keepAlive: false }]);
 
     await clock.advance(1_000);
-    const second = engine.getToken();
+    const second = cycle.token();
     expect(clock.armed).toEqual([{ ms: 3_000, keepAlive: true }]);
     await clock.advance(3_000);
-    expect(fetcher.calls).toBe(2); // the retry, on time
-    const token = fetcher.succeed();
+    expect(source.calls).toBe(2); // the retry, on time
+    const token = source.succeed();
     expect(await second).toBe(token);
     expect(clock.armed).toEqual([]);
   });
 
   it("lets the process go once the only caller gives up while the server's Retry-After holds the request back", async () => {
-    const { clock, fetcher, engine } = setup({ maxAttempts: 1 });
-    const failed = engine.getToken().catch((error: unknown) => error);
+    const { clock, source, cycle } = setup({ maxAttempts: 1 });
+    const failed = cycle.token().catch((error: unknown) => error);
     await flush();
-    fetcher.fail(unavailable(5_000));
+    source.fail(unavailable(5_000));
     expect(await failed).toBeInstanceOf(SendfactTokenRequestError);
 
     // A forced refresh within the Retry-After sleeps until it ends before asking.
     const controller = new AbortController();
-    const refresh = engine.refresh(controller.signal).catch((error: unknown) => error);
+    const refresh = cycle.refresh(controller.signal).catch((error: unknown) => error);
     await flush();
     expect(clock.armed).toEqual([{ ms: 5_000, keepAlive: true }]);
     controller.abort();
@@ -53,40 +53,42 @@ describe('the sleeps of a token request keep the process alive only while a call
   });
 
   it('keeps the process alive through every backoff for a caller without a signal, who never gives up', async () => {
-    const { clock, fetcher, engine } = setup();
-    const token = engine.getToken();
+    const { clock, source, cycle } = setup();
+    const token = cycle.token();
     await flush();
-    fetcher.fail(unavailable(2_000));
+    source.fail(unavailable(2_000));
     await flush();
     expect(clock.armed).toEqual([{ ms: 2_000, keepAlive: true }]);
     await clock.advance(2_000);
-    fetcher.fail(unavailable(3_000));
+    source.fail(unavailable(3_000));
     await flush();
     expect(clock.armed).toEqual([{ ms: 3_000, keepAlive: true }]);
     await clock.advance(3_000);
-    const issued = fetcher.succeed();
+    const issued = source.succeed();
     expect(await token).toBe(issued);
   });
 
-  it('knows whether a caller waits on its token request: nobody during a background refresh, then whoever joins it', async () => {
-    const { clock, fetcher, engine } = setup();
-    const first = engine.getToken();
-    expect(engine.keepAlive.active).toBe(true);
+  it('tells the source whether a caller waits on its token request: nobody during a background refresh, then whoever joins it', async () => {
+    const { clock, source, cycle } = setup();
+    const first = cycle.token();
+    const { keepAlive } = source.requests[0]!;
+    expect(keepAlive.active).toBe(true);
     await flush();
-    fetcher.succeed();
+    source.succeed();
     await first;
-    expect(engine.keepAlive.active).toBe(false);
+    expect(keepAlive.active).toBe(false);
 
     await clock.advance(91_000); // past the refresh point (90 s of 120 s)
-    engine.peek();
+    cycle.current();
     await flush();
-    expect(engine.refreshing).toBe(true);
-    expect(engine.keepAlive.active).toBe(false);
+    expect(cycle.refreshing).toBe(true);
+    const background = source.requests[1]!.keepAlive;
+    expect(background.active).toBe(false);
 
     const changes: boolean[] = [];
-    engine.keepAlive.onChange(() => changes.push(engine.keepAlive.active));
-    const joined = engine.refresh();
-    const token = fetcher.succeed();
+    background.onChange(() => changes.push(background.active));
+    const joined = cycle.refresh();
+    const token = source.succeed();
     expect(await joined).toBe(token);
     expect(changes).toEqual([true, false]);
   });
