@@ -21,12 +21,14 @@ const PACKAGE = [
 
 /**
  * Release checks, run by CI (`npm run test:release`) rather than by `npm test`: what we ship as a stranger
- * installs it (the packed tarball in fresh ESM, CommonJS and TypeScript projects), the API docs and README
+ * installs it (the packed tarball in fresh ESM, CommonJS and TypeScript projects; the package.json that `npm pack`
+ * writes into it, in a copy of the repository), the API docs and README
  * snippets compiled against the build, and the Redis topologies (Cluster, Sentinel) that take a fleet of
  * servers to start. Together they took 108 s of the suite's 245 s of test time.
  */
 const RELEASE = [
   'test/package/packed-tarball.spec.ts',
+  'test/package/packed-manifest.spec.ts',
   'test/package/api-docs.spec.ts',
   'test/package/readme-snippets.spec.ts',
   'test/redis/cluster.spec.ts',

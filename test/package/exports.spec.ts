@@ -112,7 +112,7 @@ describe('package.json', () => {
     expect(pkg.keywords).toEqual(expect.arrayContaining(['nestjs', 'sendfact']));
     expect(pkg.license).toBe('MIT');
     expect(pkg.repository.url).toMatch(/^git\+https:\/\/github\.com\/.+\.git$/);
-    expect(pkg.engines.node).toBe('>=20.19');
+    expect(pkg.engines.node).toBe('^20.19.0 || >=22.12.0');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist/', 'README.md', 'LICENSE']));
     const shipped = ['README.md', 'README.es.md', 'LICENSE'];
     expect(shipped.filter((file) => !existsSync(join(root, file)))).toEqual([]);
