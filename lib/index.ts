@@ -35,6 +35,7 @@ export {
   SendfactAuthError,
   SendfactConfigError,
   SendfactCredentialsError,
+  SendfactCredentialsResolverError,
   SendfactTokenRejectedError,
   SendfactTokenRequestError,
   SendfactTokenResponseError,

@@ -34,6 +34,22 @@ export const DEFAULT_MAX_ACCOUNTS = 10_000;
 /** Default cap on token requests in flight at once in the process, all accounts together (`maxConcurrentTokenRequests`). */
 export const DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS = 32;
 
+/** Default time limit of one `credentialsResolver` call, in ms (`credentialsResolverTimeoutMs`). */
+export const DEFAULT_CREDENTIALS_RESOLVER_TIMEOUT_MS = 5_000;
+
+/** Default cap on `credentialsResolver` calls in flight at once (`maxConcurrentResolverCalls`). */
+export const DEFAULT_MAX_CONCURRENT_RESOLVER_CALLS = 32;
+
+/**
+ * How long an id the `credentialsResolver` did not know is answered "unknown" without asking it again, in ms:
+ * long enough that a burst of repeats (a client retrying, a scan of ids) costs the app's database one call
+ * each, short enough that a tenant added a moment later is found.
+ */
+export const UNKNOWN_ACCOUNT_MEMORY_MS = 10_000;
+
+/** How many unknown ids are remembered at most (the oldest forgotten first): a bound on memory. */
+export const UNKNOWN_ACCOUNT_MEMORY = 10_000;
+
 /** Default time after which an unused account is dropped, in ms (`accountIdleTtlMs`): 15 minutes. */
 export const DEFAULT_ACCOUNT_IDLE_TTL_MS = 15 * 60_000;
 

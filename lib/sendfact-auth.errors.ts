@@ -20,6 +20,7 @@ export {
 export {
   SendfactAbortedError,
   SendfactAuthClosedError,
+  SendfactCredentialsResolverError,
   SendfactTooManyAccountsError,
   SendfactUnknownAccountError,
 } from './errors/sendfact-call.errors.js';

@@ -70,7 +70,7 @@ export class SendfactAuthInterceptor {
 
   #send(config: InternalAxiosRequestConfig, inner: unknown): Promise<AxiosResponse> {
     let adapter: AxiosAdapter;
-    let cycle: TokenCycle;
+    let cycle: TokenCycle | undefined;
     try {
       adapter = axios.getAdapter((inner ?? axios.defaults.adapter) as never, config);
       if (!this.#guard.isSendfactRequest(config)) return adapter(config);
@@ -78,9 +78,23 @@ export class SendfactAuthInterceptor {
     } catch (error) {
       return Promise.reject(error);
     }
+    // An account the resolver has yet to confirm: nothing is made for it until then.
+    if (cycle === undefined)
+      return this.#auth.openCycle(config.sendfactAccount, (opened) =>
+        this.#cold(config, adapter, opened),
+      );
     // Hot path: a token is held; no promise is made before the adapter's own.
     const held = cycle.current();
     if (held !== undefined) return this.#exchange(config, adapter, cycle, held);
+    return this.#cold(config, adapter, cycle);
+  }
+
+  /** No token is held: the shared token request first. */
+  #cold(
+    config: InternalAxiosRequestConfig,
+    adapter: AxiosAdapter,
+    cycle: TokenCycle,
+  ): Promise<AxiosResponse> {
     return cycle
       .next(config.signal as never)
       .then((token) => this.#exchange(config, adapter, cycle, token));

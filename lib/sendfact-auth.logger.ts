@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { SendfactTokenEvent } from './interfaces/sendfact-token-event.interface.js';
 import { SENDFACT_LOGGER_CONTEXT } from './sendfact-auth.constants.js';
+import { quoted } from './errors/sendfact-auth.error.js';
 
 /**
  * The module's log lines: a subscriber of the token events, plus the token store's health. Never logs a
@@ -37,7 +38,7 @@ export class SendfactAuthLogger {
 
   #log(event: SendfactTokenEvent): void {
     const account =
-      event.accountId === this.#defaultAccountId ? '' : ` for account "${event.accountId}"`;
+      event.accountId === this.#defaultAccountId ? '' : ` for account ${quoted(event.accountId)}`;
     switch (event.type) {
       case 'token-refreshed':
         this.#logger.debug(

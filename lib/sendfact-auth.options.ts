@@ -47,6 +47,8 @@ export class ResolvedSendfactAuthOptions {
   readonly username: string | undefined;
   /** Where the credentials of accounts not configured come from (see the option of the same name). */
   readonly credentialsResolver: SendfactAuthModuleOptions['credentialsResolver'];
+  readonly credentialsResolverTimeoutMs: number;
+  readonly maxConcurrentResolverCalls: number;
   /** Where tokens are shared. */
   readonly tokenStore: SendfactTokenStore;
   readonly tokenStoreTimeoutMs: number;
@@ -80,6 +82,8 @@ export class ResolvedSendfactAuthOptions {
         ? undefined
         : accounts.get(settings.defaultAccount)?.username;
     this.credentialsResolver = settings.credentialsResolver;
+    this.credentialsResolverTimeoutMs = settings.credentialsResolverTimeoutMs;
+    this.maxConcurrentResolverCalls = settings.maxConcurrentResolverCalls;
     this.tokenStore = settings.tokenStore;
     this.tokenStoreTimeoutMs = settings.tokenStoreTimeoutMs;
     this.maxAccounts = settings.maxAccounts;

@@ -57,9 +57,12 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     return this.#with(accountId, (found) => found.cycle.token(options?.signal));
   }
 
-  /** The token if one can be had without waiting (starting a background refresh if due), else `undefined`. */
+  /**
+   * The token if one can be had without waiting (starting a background refresh if due), else `undefined`:
+   * also for an account the resolver has not been asked about yet (peeking asks no one).
+   */
   peekAccessToken(accountId?: string): string | undefined {
-    const account = accountId === undefined ? this.#accounts.default : this.#lookup(accountId);
+    const account = accountId === undefined ? this.#accounts.default : this.#ready(accountId);
     return account?.cycle.current()?.value;
   }
 
@@ -74,7 +77,7 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
    * (and, with a shared store, the other replicas stop handing it out too).
    */
   invalidateAccessToken(options: { accountId?: string; token?: string } = {}): boolean {
-    return this.#lookup(options.accountId)?.cycle.invalidate(options.token) ?? false;
+    return this.#accounts.find(options.accountId)?.cycle.invalidate(options.token) ?? false;
   }
 
   /** When the held token expires, or `undefined` when none is held. */
@@ -115,15 +118,21 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * @internal The token cycle of an account, made on first use: what the interceptor attaches tokens from.
-   * Throws `SendfactUnknownAccountError` or `SendfactTooManyAccountsError`.
+   * @internal The token cycle of an account that can be had without waiting (held, or configured): what the
+   * interceptor attaches tokens from; `undefined` for one that must pass the resolver first (`openCycle`).
+   * Throws `SendfactTooManyAccountsError`.
    */
-  cycleOf(accountId: string | undefined): TokenCycle {
+  cycleOf(accountId: string | undefined): TokenCycle | undefined {
     if (accountId === undefined) {
       const account = this.#accounts.default;
       if (account !== undefined) return account.cycle;
     }
-    return this.#accounts.get(accountId).cycle;
+    return this.#accounts.ready(accountId)?.cycle;
+  }
+
+  /** @internal The token cycle of an account, once it passed the door (see `SendfactAccounts.open`). */
+  openCycle<T>(accountId: string | undefined, use: (cycle: TokenCycle) => T): Promise<Awaited<T>> {
+    return this.#accounts.open(accountId, (account) => use(account.cycle));
   }
 
   /**
@@ -156,28 +165,28 @@ export class SendfactAuthService implements OnModuleInit, OnModuleDestroy {
     return `SendfactAuthService { baseUrl: '${this.#options.baseUrl}', accounts: ${this.activeAccounts.length} }`;
   }
 
-  /** The account, made on first use; `undefined` when it is unknown or the registry is full. */
-  #lookup(accountId: string | undefined): SendfactAccount | undefined {
+  /** The account if it can be had without waiting; `undefined` when it cannot, or the registry is full. */
+  #ready(accountId: string | undefined): SendfactAccount | undefined {
     try {
-      return this.#accounts.get(accountId);
+      return this.#accounts.ready(accountId);
     } catch (error) {
-      // Unknown account, registry full: no token. Anything else is a bug, and must not pass for "no token".
+      // Registry full: no token. Anything else is a bug, and must not pass for "no token".
       if (error instanceof SendfactAuthError) return undefined;
       throw error;
     }
   }
 
-  /** Runs `use` on the account; a lookup error (unknown account, registry full) rejects the call. */
+  /** Runs `use` on the account once it passed the door; an unknown account or a full registry rejects. */
   #with<T>(
     accountId: string | undefined,
     use: (account: SendfactAccount) => Promise<T>,
   ): Promise<T> {
-    let account: SendfactAccount;
+    let account: SendfactAccount | undefined;
     try {
-      account = this.#accounts.get(accountId);
+      account = this.#accounts.ready(accountId);
     } catch (error) {
       return Promise.reject(error);
     }
-    return use(account);
+    return account !== undefined ? use(account) : this.#accounts.open(accountId, use);
   }
 }

@@ -47,7 +47,7 @@ export class AccountPool<T extends PooledAccount> {
    * The account `accountId`, made if needed. Throws {@link SendfactTooManyAccountsError} when the pool is
    * full and no account in it is idle.
    */
-  get(accountId: string): T {
+  get(accountId: string, create: (accountId: string) => T = this.#options.create): T {
     const now = this.#options.clock.now();
     const slot = this.#slots.get(accountId);
     if (slot !== undefined) {
@@ -57,7 +57,7 @@ export class AccountPool<T extends PooledAccount> {
     if (this.#slots.size >= this.#options.maxAccounts && !this.#evictLeastRecentlyUsed()) {
       throw new SendfactTooManyAccountsError(this.#options.maxAccounts, { accountId });
     }
-    const account = this.#options.create(accountId);
+    const account = create(accountId);
     this.#slots.set(accountId, { account, lastUsed: now });
     this.#scheduleSweep();
     return account;

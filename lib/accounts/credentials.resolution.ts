@@ -1,47 +1,113 @@
+import { TokenRequestLimiter } from '../client/token-request.limiter.js';
+import { runtimeAccountIdProblem } from '../config/account-id.js';
+import type { TimerHandle } from '../interfaces/clock.interface.js';
 import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
-import { SendfactAuthError, SendfactUnknownAccountError } from '../sendfact-auth.errors.js';
+import {
+  SendfactCredentialsResolverError,
+  SendfactUnknownAccountError,
+} from '../sendfact-auth.errors.js';
 import type { ResolvedSendfactAuthOptions } from '../sendfact-auth.options.js';
+import { UNKNOWN_ACCOUNT_MEMORY, UNKNOWN_ACCOUNT_MEMORY_MS } from '../sendfact-auth.constants.js';
 
 /**
- * The login of `accountId`: the configured one, else the `credentialsResolver`'s. A resolver that throws is
- * reported without its message's secrets as a cause; one that finds nothing usable means an unknown account.
+ * The door every account id named at run time goes through: a configured id is known at once; any other is
+ * checked (`runtimeAccountIdProblem`), then asked of the `credentialsResolver`, at most
+ * `maxConcurrentResolverCalls` at a time and each within `credentialsResolverTimeoutMs`. An id the resolver
+ * does not know is remembered as unknown for a short while, so that repeats cost the app's database nothing.
+ * Nothing is made for an account (no token cycle, no token-request slot) before it has passed the door.
  */
-export async function resolveCredentials(
-  options: ResolvedSendfactAuthOptions,
-  accountId: string,
-): Promise<SendfactCredentials> {
-  const configured = options.credentialsFor(accountId);
-  if (configured !== undefined) return configured;
-  const resolver = options.credentialsResolver;
-  if (resolver === undefined) throw new SendfactUnknownAccountError(accountId);
-  let found: SendfactCredentials | undefined;
-  try {
-    found = await resolver(accountId);
-  } catch (cause) {
-    throw new SendfactAuthError(`The credentials resolver failed for account "${accountId}"`, {
-      accountId,
-      cause,
+export class CredentialsResolution {
+  readonly #options: ResolvedSendfactAuthOptions;
+  readonly #limiter: TokenRequestLimiter;
+  /** Ids the resolver did not know, until when that answer stands (oldest first). */
+  readonly #unknown = new Map<string, number>();
+
+  constructor(options: ResolvedSendfactAuthOptions) {
+    this.#options = options;
+    this.#limiter = new TokenRequestLimiter(options.maxConcurrentResolverCalls);
+  }
+
+  /** The configured login of `accountId`, if any: no resolver call. */
+  configured(accountId: string): SendfactCredentials | undefined {
+    return this.#options.credentialsFor(accountId);
+  }
+
+  /**
+   * The login of `accountId`: the configured one, else the resolver's. Rejects with
+   * `SendfactUnknownAccountError` for an id refused at the door or unknown to the resolver (now or within the
+   * last `UNKNOWN_ACCOUNT_MEMORY_MS`), and `SendfactCredentialsResolverError` when the resolver throws or takes
+   * too long.
+   */
+  async resolve(accountId: string): Promise<SendfactCredentials> {
+    const configured = this.#options.credentialsFor(accountId);
+    if (configured !== undefined) return configured;
+    const resolver = this.#options.credentialsResolver;
+    if (resolver === undefined) throw new SendfactUnknownAccountError(accountId);
+    const problem = runtimeAccountIdProblem(accountId);
+    if (problem !== undefined) throw new SendfactUnknownAccountError(accountId, problem);
+    const { clock } = this.#options;
+    const until = this.#unknown.get(accountId);
+    if (until !== undefined) {
+      if (clock.now() < until) throw new SendfactUnknownAccountError(accountId);
+      this.#unknown.delete(accountId);
+    }
+    const found = await this.#ask(resolver, accountId);
+    if (!isLogin(found)) {
+      this.#unknown.set(accountId, clock.now() + UNKNOWN_ACCOUNT_MEMORY_MS);
+      if (this.#unknown.size > UNKNOWN_ACCOUNT_MEMORY)
+        this.#unknown.delete(this.#unknown.keys().next().value as string);
+      throw new SendfactUnknownAccountError(accountId);
+    }
+    return { username: found.username, password: found.password };
+  }
+
+  /** Whether the resolver may know ids that are not configured. */
+  get resolves(): boolean {
+    return this.#options.credentialsResolver !== undefined;
+  }
+
+  /**
+   * One resolver call, within its time limit (a caller waits on it: the limit keeps the process alive). The
+   * slot is held until the resolver settles, even past the limit: a slow database gets no more calls at once.
+   */
+  async #ask(
+    resolver: NonNullable<ResolvedSendfactAuthOptions['credentialsResolver']>,
+    accountId: string,
+  ): Promise<SendfactCredentials | undefined> {
+    const { clock, credentialsResolverTimeoutMs: timeoutMs } = this.#options;
+    await this.#limiter.acquire();
+    return new Promise((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      const fail = (cause?: unknown) => {
+        timer?.cancel();
+        reject(
+          new SendfactCredentialsResolverError(cause === undefined ? timeoutMs : undefined, {
+            accountId,
+            ...(cause === undefined ? {} : { cause }),
+          }),
+        );
+      };
+      timer = clock.setTimer(() => fail(), timeoutMs, { keepAlive: true });
+      Promise.resolve()
+        .then(() => resolver(accountId))
+        .finally(() => this.#limiter.release())
+        .then(
+          (found) => {
+            timer?.cancel();
+            resolve(found);
+          },
+          (cause: unknown) => fail(cause ?? new Error('the resolver threw')),
+        );
     });
   }
-  if (
-    found === undefined ||
-    found === null ||
-    typeof found.username !== 'string' ||
-    typeof found.password !== 'string' ||
-    found.username === '' ||
-    found.password === ''
-  ) {
-    throw new SendfactUnknownAccountError(accountId);
-  }
-  return { username: found.username, password: found.password };
 }
 
-/** Whether `accountId` can have credentials at all: configured, or a resolver may know it. */
-export function mayHaveCredentials(
-  options: ResolvedSendfactAuthOptions,
-  accountId: string,
-): boolean {
+function isLogin(found: unknown): found is SendfactCredentials {
+  const login = found as Partial<SendfactCredentials> | null | undefined;
   return (
-    options.credentialsFor(accountId) !== undefined || options.credentialsResolver !== undefined
+    typeof login?.username === 'string' &&
+    typeof login.password === 'string' &&
+    login.username !== '' &&
+    login.password !== ''
   );
 }

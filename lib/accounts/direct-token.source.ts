@@ -15,14 +15,20 @@ export class DirectTokenSource implements TokenSource {
   #login: Promise<SendfactCredentials> | undefined;
   #credentials: SendfactCredentials | undefined;
 
+  /** `login`, when given, is the account's login already resolved (asked again after Sendfact refuses it). */
   constructor(
     accountId: string,
     resolve: () => Promise<SendfactCredentials>,
     fetcher: SendfactTokenFetcher,
+    login?: SendfactCredentials,
   ) {
     this.#accountId = accountId;
     this.#resolve = resolve;
     this.#fetcher = fetcher;
+    if (login !== undefined) {
+      this.#credentials = login;
+      this.#login = Promise.resolve(login);
+    }
   }
 
   /** The login once resolved; `undefined` before the first token request, or after Sendfact refused it. */

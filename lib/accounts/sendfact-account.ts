@@ -7,12 +7,14 @@ import type { ResolvedSendfactAuthOptions } from '../sendfact-auth.options.js';
 import { type SharedTokenContext, SharedTokenSource } from '../store/shared-token.source.js';
 import type { SendfactTelemetryHooks } from '../telemetry/telemetry-hooks.interface.js';
 import { TracedTokenSource } from '../telemetry/traced-token.source.js';
-import { resolveCredentials } from './credentials.resolution.js';
+import type { CredentialsResolution } from './credentials.resolution.js';
 import { DirectTokenSource } from './direct-token.source.js';
 
 /** What every account of a module shares. */
 export interface SendfactAccountDeps {
   options: ResolvedSendfactAuthOptions;
+  /** Where a login comes from: the configuration, or the resolver (bounded, timed). */
+  resolution: CredentialsResolution;
   fetcher: SendfactTokenFetcher;
   shared: SharedTokenContext;
   /** Caps the token requests in flight across every account of the module. */
@@ -32,10 +34,16 @@ export class SendfactAccount {
   readonly cycle: TokenCycle;
   readonly #direct: DirectTokenSource;
 
-  constructor(id: string, deps: SendfactAccountDeps) {
+  /** `login`: the account's login, when the door already resolved it. */
+  constructor(id: string, deps: SendfactAccountDeps, login?: SendfactCredentials) {
     const { options, telemetry } = deps;
     this.id = id;
-    this.#direct = new DirectTokenSource(id, () => resolveCredentials(options, id), deps.fetcher);
+    this.#direct = new DirectTokenSource(
+      id,
+      () => deps.resolution.resolve(id),
+      deps.fetcher,
+      login ?? deps.resolution.configured(id),
+    );
     const shared = new SharedTokenSource(this.#direct, () => this.#direct.login(), deps.shared);
     this.cycle = new TokenCycle({
       accountId: id,

@@ -18,8 +18,9 @@ import { tokenKeyring } from '../store/token-key.derivation.js';
 import { TokenStoreGuard } from '../store/token-store.guard.js';
 import { createSendfactTelemetry } from '../telemetry/sendfact.telemetry.js';
 import type { SendfactTelemetryHooks } from '../telemetry/telemetry-hooks.interface.js';
+import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import { AccountPool } from './account-pool.js';
-import { mayHaveCredentials } from './credentials.resolution.js';
+import { CredentialsResolution } from './credentials.resolution.js';
 import { SendfactAccount, type SendfactAccountDeps } from './sendfact-account.js';
 
 /**
@@ -41,6 +42,10 @@ export class SendfactAccounts {
   readonly #store: SendfactTokenStore;
   readonly #events = new Subject<SendfactTokenEvent>();
   readonly #pool: AccountPool<SendfactAccount>;
+  readonly #resolution: CredentialsResolution;
+  readonly #deps: SendfactAccountDeps;
+  /** Accounts being let in: their ids are with the resolver. One call per id, however many callers. */
+  readonly #opening = new Map<string, Promise<SendfactCredentials>>();
   readonly #shared: SharedTokenContext;
   readonly #logger: SendfactAuthLogger;
   /** Duration of the most recent refresh of any account. */
@@ -72,8 +77,10 @@ export class SendfactAccounts {
       leaseMs: options.timeoutMs + TOKEN_LEASE_GRACE_MS,
       pollIntervalMs: SHARED_TOKEN_POLL_INTERVAL_MS,
     });
-    const deps: SendfactAccountDeps = {
+    this.#resolution = new CredentialsResolution(options);
+    const deps: SendfactAccountDeps = (this.#deps = {
       options,
+      resolution: this.#resolution,
       fetcher,
       shared,
       limiter: new TokenRequestLimiter(options.maxConcurrentTokenRequests),
@@ -83,7 +90,7 @@ export class SendfactAccounts {
         if (event.type === 'token-refreshed') this.#lastRefreshDurationMs = event.durationMs;
         this.#events.next(event);
       },
-    };
+    });
     this.#pool = new AccountPool({
       create: (accountId) => new SendfactAccount(accountId, deps),
       clock: options.clock,
@@ -95,16 +102,50 @@ export class SendfactAccounts {
   }
 
   /**
-   * The account `accountId` names (the default one when `undefined`), made on first use. Throws
-   * `SendfactUnknownAccountError` when it has no credentials, and `SendfactTooManyAccountsError` when the
-   * registry is full of accounts with token requests under way.
+   * The account `accountId` names (the default one when `undefined`) if it can be had without waiting: held
+   * now, or configured (made now). `undefined` for any other: see {@link open}. Throws
+   * `SendfactTooManyAccountsError` when the registry is full of accounts with token requests under way.
    */
-  get(accountId: string | undefined): SendfactAccount {
+  ready(accountId: string | undefined): SendfactAccount | undefined {
     const id = accountId ?? this.#options.defaultAccountId;
-    if (id === undefined) throw new SendfactUnknownAccountError(undefined);
+    if (id === undefined) return undefined;
     if (id === this.#options.defaultAccountId && this.default !== undefined) return this.default;
-    if (!mayHaveCredentials(this.#options, id)) throw new SendfactUnknownAccountError(id);
-    return this.#pool.get(id);
+    if (this.#pool.peek(id) !== undefined || this.#resolution.configured(id) !== undefined)
+      return this.#pool.get(id);
+    return undefined;
+  }
+
+  /**
+   * Runs `use` on the account `accountId` names, made once it passed the door (`CredentialsResolution`): at
+   * once when it is held or configured, else once the resolver knows it. `use` runs as soon as the account is
+   * made, in the same turn, so that its token request has started before another account can evict it as
+   * idle. Rejects with `SendfactUnknownAccountError`, `SendfactCredentialsResolverError` or
+   * `SendfactTooManyAccountsError`; an unknown id makes nothing.
+   */
+  open<T>(
+    accountId: string | undefined,
+    use: (account: SendfactAccount) => T,
+  ): Promise<Awaited<T>> {
+    let ready: SendfactAccount | undefined;
+    try {
+      ready = this.ready(accountId);
+      if (ready !== undefined) return Promise.resolve(use(ready));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = accountId ?? this.#options.defaultAccountId;
+    if (id === undefined || !this.#resolution.resolves)
+      return Promise.reject(new SendfactUnknownAccountError(id));
+    let opening = this.#opening.get(id);
+    if (opening === undefined) {
+      opening = this.#resolution.resolve(id);
+      const done = () => this.#opening.delete(id);
+      opening.then(done, done);
+      this.#opening.set(id, opening);
+    }
+    return opening.then((login) =>
+      use(this.#pool.get(id, () => new SendfactAccount(id, this.#deps, login))),
+    ) as Promise<Awaited<T>>;
   }
 
   /** The account if it is held now; never makes one, never throws. */

@@ -42,3 +42,22 @@ export function accountVariableIdProblem(idPart: string): string | undefined {
     return 'has an account id that is not 1 to 64 upper-case letters, digits or _';
   return accountIdProblem(idPart.toLowerCase());
 }
+
+/**
+ * What an account id named at run time may be when a `credentialsResolver` answers for it (a tenant's key in
+ * your database, an e-mail): 1 to 128 characters, no control character (C0, DEL, C1) or line separator, no
+ * space at either end, and none of {@link RESERVED_ACCOUNT_IDS}. Characters a configured id may not hold, such
+ * as `@`, are fine.
+ */
+export const RESOLVED_ACCOUNT_ID_MAX_LENGTH = 128;
+
+/** Why an id named at run time is refused at the door, or `undefined` when it may be looked up. */
+export function runtimeAccountIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string') return 'is not a string';
+  if (id.length === 0 || id.length > RESOLVED_ACCOUNT_ID_MAX_LENGTH)
+    return `is not 1 to ${RESOLVED_ACCOUNT_ID_MAX_LENGTH} characters long`;
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(id)) return 'holds a control character';
+  if (id.trim() !== id) return 'starts or ends with a space';
+  if (RESERVED_ACCOUNT_IDS.includes(id.toLowerCase())) return 'is reserved';
+  return undefined;
+}

@@ -4,8 +4,10 @@ import { DEFAULT_REFRESH_POLICY, policyProblems } from '../engine/refresh-policy
 import {
   DEFAULT_ACCOUNT_ID,
   DEFAULT_ACCOUNT_IDLE_TTL_MS,
+  DEFAULT_CREDENTIALS_RESOLVER_TIMEOUT_MS,
   DEFAULT_ENVIRONMENT,
   DEFAULT_MAX_ACCOUNTS,
+  DEFAULT_MAX_CONCURRENT_RESOLVER_CALLS,
   DEFAULT_MAX_CONCURRENT_TOKEN_REQUESTS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_STORE_TIMEOUT_MS,
@@ -108,6 +110,18 @@ const TABLE = [
     option: 'credentialsResolver',
     validate: optional((v) => typeof v === 'function'),
     message: 'must be a function',
+  },
+  {
+    option: 'credentialsResolverTimeoutMs',
+    default: DEFAULT_CREDENTIALS_RESOLVER_TIMEOUT_MS,
+    validate: positiveNumber,
+    message: 'must be a positive number',
+  },
+  {
+    option: 'maxConcurrentResolverCalls',
+    default: DEFAULT_MAX_CONCURRENT_RESOLVER_CALLS,
+    validate: (v) => isInt(v) && min(v, 1),
+    message: 'must be a whole number >= 1',
   },
   {
     option: 'defaultAccount',

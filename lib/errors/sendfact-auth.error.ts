@@ -14,7 +14,8 @@ export type SendfactAuthErrorCode =
   | 'UNKNOWN_ACCOUNT'
   | 'API'
   | 'TOKEN_REJECTED'
-  | 'TOO_MANY_ACCOUNTS';
+  | 'TOO_MANY_ACCOUNTS'
+  | 'CREDENTIALS_RESOLVER';
 
 /** What every error of this package may carry besides its message. */
 export interface SendfactAuthErrorOptions {
@@ -39,7 +40,25 @@ export class SendfactAuthError extends Error {
 
 /** ` for account "<id>"` for a message; nothing for the default account, the common case, which needs no name. */
 export function forAccount(accountId: string | undefined): string {
-  return accountId === undefined || accountId === 'default' ? '' : ` for account "${accountId}"`;
+  return accountId === undefined || accountId === 'default'
+    ? ''
+    : ` for account ${quoted(accountId)}`;
+}
+
+/** How long a quoted id or name may run in a message or a log line before it is cut. */
+const QUOTED_MAX = 80;
+
+/**
+ * `text` in double quotes, safe in a message or a log line whatever it holds: control characters, quotes,
+ * backslashes and line separators escaped as in JSON (an id with a CR/LF cannot forge a log line), and cut
+ * past 80 characters (an id of 128 KiB does not become a log line of 128 KiB).
+ */
+export function quoted(text: string): string {
+  const cut = text.length > QUOTED_MAX ? `${text.slice(0, QUOTED_MAX)}…` : text;
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   SendfactAuthError,
   type SendfactAuthErrorOptions,
   forAccount,
+  quoted,
 } from './sendfact-auth.error.js';
 
 /** The caller's `AbortSignal` fired while it waited for a token. Other callers are not affected. */
@@ -33,13 +34,42 @@ export class SendfactUnknownAccountError extends SendfactAuthError {
   override readonly name = 'SendfactUnknownAccountError';
   override readonly code = 'UNKNOWN_ACCOUNT';
 
-  constructor(accountId: string | undefined) {
+  /** Why the id itself was refused before any lookup, when it was. */
+  readonly problem?: string;
+
+  constructor(accountId: string | undefined, problem?: string) {
     super(
-      accountId === undefined
-        ? 'No default Sendfact account: name an account, or set SENDFACT_USERNAME/SENDFACT_PASSWORD or defaultAccount'
-        : `No Sendfact account "${accountId}": add it to accounts (or SENDFACT_ACCOUNT_<ID>_*), or let the credentialsResolver know it`,
+      problem !== undefined && accountId !== undefined
+        ? `No Sendfact account ${quoted(accountId)}: the id ${problem}`
+        : accountId === undefined
+          ? 'No default Sendfact account: name an account, or set SENDFACT_USERNAME/SENDFACT_PASSWORD or defaultAccount'
+          : `No Sendfact account ${quoted(accountId)}: add it to accounts (or SENDFACT_ACCOUNT_<ID>_*), or let the credentialsResolver know it`,
       accountId === undefined ? {} : { accountId },
     );
+    if (problem !== undefined) this.problem = problem;
+  }
+}
+
+/**
+ * The `credentialsResolver` threw, or gave no answer within `credentialsResolverTimeoutMs`, for an account:
+ * no token was asked for. Code `CREDENTIALS_RESOLVER`; retryable (the next call asks the resolver again).
+ * The resolver's own error is kept as `cause`, reduced to its name and message.
+ */
+export class SendfactCredentialsResolverError extends SendfactAuthError {
+  override readonly name = 'SendfactCredentialsResolverError';
+  override readonly code = 'CREDENTIALS_RESOLVER';
+  override readonly retryable = true;
+  /** Whether it gave no answer in time (otherwise it threw). */
+  readonly timedOut: boolean;
+
+  constructor(timeoutMs: number | undefined, options: SendfactAuthErrorOptions = {}) {
+    super(
+      timeoutMs === undefined
+        ? `The credentials resolver failed${forAccount(options.accountId)}`
+        : `The credentials resolver gave no answer in ${timeoutMs} ms${forAccount(options.accountId)}`,
+      options,
+    );
+    this.timedOut = timeoutMs !== undefined;
   }
 }
 
@@ -57,7 +87,7 @@ export class SendfactTooManyAccountsError extends SendfactAuthError {
 
   constructor(maxAccounts: number, options: SendfactAuthErrorOptions = {}) {
     super(
-      `Cannot take on Sendfact account${options.accountId === undefined ? '' : ` "${options.accountId}"`}: ` +
+      `Cannot take on Sendfact account${options.accountId === undefined ? '' : ` ${quoted(options.accountId)}`}: ` +
         `all ${maxAccounts} accounts held (maxAccounts) have a token request under way. Try again shortly, ` +
         'or raise maxAccounts.',
       options,

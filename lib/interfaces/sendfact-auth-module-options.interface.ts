@@ -54,6 +54,13 @@ export interface SendfactAuthModuleOptions {
   credentialsResolver?: (
     accountId: string,
   ) => Promise<SendfactCredentials | undefined> | SendfactCredentials | undefined;
+  /**
+   * Time limit of one `credentialsResolver` call in ms; past it the call fails with
+   * `SendfactCredentialsResolverError`. Default 5000.
+   */
+  credentialsResolverTimeoutMs?: number;
+  /** Most `credentialsResolver` calls in flight at once, apart from token requests. Default 32. */
+  maxConcurrentResolverCalls?: number;
   /** Which of `accounts` serves calls that name no account, when `username`/`password` are not given. Env: `SENDFACT_DEFAULT_ACCOUNT`. */
   defaultAccount?: string;
   /** Where tokens are shared: in-memory by default; `RedisTokenStore` shares them across replicas. */

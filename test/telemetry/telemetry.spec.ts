@@ -1,3 +1,4 @@
+import axios from 'axios';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemoryTokenStore, SendfactCredentialsError } from 'nestjs-sendfact-auth';
 import { readSendfactEnvironment } from '../../lib/sendfact.config.js';
@@ -168,16 +169,19 @@ describe('telemetry spans', () => {
   });
 
   it('runs the token request with its span active, so the HTTP client span nests under it', async () => {
+    // Where the HTTP instrumentation would start its client span: the transport of the token request itself.
     let activeInFetch: string | undefined;
+    const http = axios.getAdapter('http');
     const app = await start({
-      username: undefined,
-      password: undefined,
-      credentialsResolver: () => {
-        activeInFetch = trace.getActiveSpan()?.spanContext().spanId;
-        return { ...STAND_IN_DEFAULT_ACCOUNT };
+      http: {
+        adapter: (config) => {
+          if (String(config.url).endsWith('/api/auth/token'))
+            activeInFetch = trace.getActiveSpan()?.spanContext().spanId;
+          return http(config);
+        },
       },
     });
-    await get(app, { sendfactAccount: 'tenant-a' });
+    await get(app);
     const request = otel.spans().find((s) => s.name === SPANS.tokenRequest)!;
     expect(activeInFetch).toBe(request.spanContext().spanId);
   });
