@@ -109,10 +109,13 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   stop = true;
+  // The bound on the workers' last requests must not outlive them: the process would idle until it fired.
+  let bound: NodeJS.Timeout | undefined;
   const settled = await Promise.race([
     Promise.all(workers).then(() => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+    new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), 60_000))),
   ]);
+  clearTimeout(bound);
   const durationMs = performance.now() - startedAt;
   const heapEnd = heapAfterGc();
   const requests = issued;
