@@ -6,7 +6,7 @@
 // machine is most of the noise.
 import os from 'node:os';
 import { HttpService } from '@nestjs/axios';
-import type { AxiosAdapter, AxiosRequestConfig } from 'axios';
+import type { AxiosAdapter } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { agentFor, fixedHeaderAxios, startSendfactApp } from './clients.js';
 import type { BenchTarget } from './stand-in.js';
@@ -53,13 +53,22 @@ export interface ApiRatioResult<K extends string = ApiKey> {
   seconds: number;
 }
 
-/** One Sendfact call, with request options to add (the in-memory adapter). */
-export type Call = (config?: AxiosRequestConfig) => Promise<unknown>;
+/** One Sendfact call. */
+export type Call = () => Promise<unknown>;
 
-/** A canned 200, so that the in-memory part measures the clients and nothing of sockets or TLS. */
-const cannedAdapter: AxiosAdapter = (config) =>
+/** The token the canned adapter issues. */
+const CANNED_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJjYW5uZWQiOnRydWV9.canned-signature-0123456789';
+
+/**
+ * A canned answer, so that the in-memory part measures the clients and nothing of sockets or TLS. It is the
+ * instance's adapter (the module's token step wraps it, as it wraps the network's), and it answers the token
+ * endpoint too, which the module's token request reaches through the same `http.adapter` option.
+ */
+export const cannedAdapter: AxiosAdapter = (config) =>
   Promise.resolve({
-    data: { status: 'ACCEPTED' },
+    data: String(config.url).endsWith('/api/auth/token')
+      ? JSON.stringify({ access_token: CANNED_TOKEN, token_type: 'JWT', expires_in: '120' })
+      : { status: 'ACCEPTED' },
     status: 200,
     statusText: 'OK',
     headers: {},
@@ -82,29 +91,44 @@ export async function measureApis(
   // One app for both module APIs, as an app has it: `axiosRef` is the service's own instance.
   const sendfact = await startSendfactApp(target);
   const { http } = sendfact;
+  // The same clients with the canned adapter as their own: no socket, the same code.
+  const cannedPlain = fixedHeaderAxios(target, promiseFloorAgent);
+  cannedPlain.defaults.adapter = cannedAdapter;
+  const cannedNestHttp = new HttpService(
+    cannedPlain as unknown as ConstructorParameters<typeof HttpService>[0],
+  );
+  const canned = await startSendfactApp(target, { http: { adapter: cannedAdapter } });
   const result = await interleave<ApiKey>(
     {
-      'nest-http': (c) => firstValueFrom(nestHttp.get(target.path, c)),
-      observable: (c) => firstValueFrom(http.get(target.path, c)),
-      axios: (c) => plain.get(target.path, c),
-      promise: (c) => http.axiosRef.get(target.path, c),
+      'nest-http': () => firstValueFrom(nestHttp.get(target.path)),
+      observable: () => firstValueFrom(http.get(target.path)),
+      axios: () => plain.get(target.path),
+      promise: () => http.axiosRef.get(target.path),
+    },
+    {
+      'nest-http': () => firstValueFrom(cannedNestHttp.get(target.path)),
+      observable: () => firstValueFrom(canned.http.get(target.path)),
+      axios: () => cannedPlain.get(target.path),
+      promise: () => canned.http.axiosRef.get(target.path),
     },
     config,
     log,
   );
   await sendfact.close();
+  await canned.close();
   floorAgent.destroy();
   promiseFloorAgent.destroy();
   return result;
 }
 
 /**
- * Runs every call in blocks, interleaved: in each round one block per call over the network, then one
- * with the in-memory adapter, in an order rotated (and reversed every other round) so that each runs in
- * every position and after every other.
+ * Runs every call in blocks, interleaved: in each round one block per call over the network, then one of
+ * its twin on the canned adapter (`inMemory`), in an order rotated (and reversed every other round) so that
+ * each runs in every position and after every other.
  */
 export async function interleave<K extends string>(
   calls: Record<K, Call>,
+  inMemoryCalls: Record<K, Call>,
   config: ApiRatioConfig,
   log: (line: string) => void,
 ): Promise<ApiRatioResult<K>> {
@@ -112,12 +136,8 @@ export async function interleave<K extends string>(
   const keys = Object.keys(calls) as K[];
   const gc = (globalThis as { gc?: () => void }).gc;
 
-  const run = async (
-    key: K,
-    blockCalls: number,
-    extra: AxiosRequestConfig | undefined,
-  ): Promise<ApiBlock> => {
-    const client = { call: () => calls[key](extra) };
+  const run = async (key: K, blockCalls: number, inMemory: boolean): Promise<ApiBlock> => {
+    const client = { call: inMemory ? inMemoryCalls[key] : calls[key] };
     // Each block starts with a collected heap, so that no client pays for the garbage of the one before.
     gc?.();
     await drive(client, {
@@ -145,15 +165,14 @@ export async function interleave<K extends string>(
   const inMemory = empty();
   const load: number[] = [];
   // Warm-up: every code path compiled before anything counts.
-  for (const key of keys) await run(key, config.blockCalls, undefined);
-  for (const key of keys) await run(key, config.memoryBlockCalls, { adapter: cannedAdapter });
+  for (const key of keys) await run(key, config.blockCalls, false);
+  for (const key of keys) await run(key, config.memoryBlockCalls, true);
   for (let round = 0; round < config.rounds; round++) {
     load.push(os.loadavg()[0] ?? NaN);
     const order = rotate(keys, round);
     if (round % 2 === 1) order.reverse();
-    for (const key of order) network[key].push(await run(key, config.blockCalls, undefined));
-    for (const key of order)
-      inMemory[key].push(await run(key, config.memoryBlockCalls, { adapter: cannedAdapter }));
+    for (const key of order) network[key].push(await run(key, config.blockCalls, false));
+    for (const key of order) inMemory[key].push(await run(key, config.memoryBlockCalls, true));
     if (round % 5 === 4 || round === config.rounds - 1) {
       const cpu = keys.map(
         (k) => `${k} ${median(network[k].map((b) => b.cpuMicrosPerCall)).toFixed(0)}`,

@@ -17,7 +17,13 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom } from 'rxjs';
-import { interleave, roundRatios, spread, type ApiRatioConfig } from './api-ratio.js';
+import {
+  cannedAdapter,
+  interleave,
+  roundRatios,
+  spread,
+  type ApiRatioConfig,
+} from './api-ratio.js';
 import { startSendfactApp } from './clients.js';
 import { fixed, machineLine, table } from './markdown.js';
 import { outputFor } from './output.js';
@@ -78,13 +84,28 @@ const standIn = await startStandInProcess(LIFETIME_S);
 const { target } = standIn;
 const off = await startSendfactApp(target, { telemetry: { enabled: false } });
 const on = await startSendfactApp(target, { telemetry: { enabled: true } });
-if (off.auth.telemetry !== undefined || on.auth.telemetry === undefined)
+// Their twins on the canned adapter: the client code alone.
+const cannedOff = await startSendfactApp(target, {
+  telemetry: { enabled: false },
+  http: { adapter: cannedAdapter },
+});
+const cannedOn = await startSendfactApp(target, {
+  telemetry: { enabled: true },
+  http: { adapter: cannedAdapter },
+});
+// The hooks are internal (not in the published types): read them as the module holds them.
+const hooks = (app: { auth: object }) => (app.auth as { telemetry?: unknown }).telemetry;
+if (hooks(off) !== undefined || hooks(on) === undefined)
   throw new Error('telemetry option not applied');
 log(`telemetry bench: ${CONFIG.rounds} rounds of ${CONFIG.blockCalls} calls per client`);
 const result = await interleave(
   {
-    off: (c) => firstValueFrom(off.http.get(target.path, c)),
-    on: (c) => firstValueFrom(on.http.get(target.path, c)),
+    off: () => firstValueFrom(off.http.get(target.path)),
+    on: () => firstValueFrom(on.http.get(target.path)),
+  },
+  {
+    off: () => firstValueFrom(cannedOff.http.get(target.path)),
+    on: () => firstValueFrom(cannedOn.http.get(target.path)),
   },
   CONFIG,
   log,
@@ -95,6 +116,8 @@ const tokenRequests = {
 };
 await off.close();
 await on.close();
+await cannedOff.close();
+await cannedOn.close();
 await tracerProvider.forceFlush();
 await meterProvider.forceFlush();
 await standIn.close();
