@@ -53,7 +53,7 @@ export class SharedTokenSource implements TokenSource {
     } catch {
       return this.#direct.token(request);
     }
-    const { clock, guard } = this.#shared;
+    const { clock } = this.#shared;
     let leaseId: string | undefined;
     try {
       // A stored token was refused already: only one fresh from the endpoint will do (shared for the others).
@@ -69,12 +69,15 @@ export class SharedTokenSource implements TokenSource {
       if (!(error instanceof StoreUnavailable)) throw error;
       return this.#direct.token(request);
     } finally {
-      const held = leaseId;
-      if (held !== undefined)
-        await guard
-          .call((store) => store.releaseLease(key.name, held), request.keepAlive, request.signal)
-          .catch(() => undefined);
+      if (leaseId !== undefined) await this.#release(key, leaseId, request);
     }
+  }
+
+  /** Gives a lease back (only if it is still ours); a store that fails meanwhile lets it lapse. */
+  async #release(key: TokenKeys, leaseId: string, request: TokenRequest): Promise<void> {
+    await this.#shared.guard
+      .call((store) => store.releaseLease(key.name, leaseId), request.keepAlive, request.signal)
+      .catch(() => undefined);
   }
 
   /** Drops `accessToken` from the store if it is still the shared one (it got a 401), behind the callers' backs. */
@@ -110,8 +113,17 @@ export class SharedTokenSource implements TokenSource {
         keepAlive,
         signal,
       );
-      // Someone may have shared a token between our last look and the lease.
-      if (leaseId !== undefined) return (await this.#fresh(key, request)) ?? leaseId;
+      if (leaseId !== undefined) {
+        // Someone may have shared a token between our last look and the lease: take it, and give the lease
+        // back at once, or the others would wait for it to lapse and then each fetch their own.
+        const shared = await this.#fresh(key, request).catch(async (error: unknown) => {
+          await this.#release(key, leaseId, request);
+          throw error;
+        });
+        if (shared === undefined) return leaseId;
+        await this.#release(key, leaseId, request);
+        return shared;
+      }
       await sleep(clock, pollIntervalMs, signal, keepAlive);
       const token = await this.#fresh(key, request);
       if (token !== undefined) return token;

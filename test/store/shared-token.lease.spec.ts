@@ -1,8 +1,19 @@
-import { InMemoryTokenStore, SendfactCredentialsError } from 'nestjs-sendfact-auth';
+import {
+  InMemoryTokenStore,
+  SendfactCredentialsError,
+  type SendfactTokenStore,
+} from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { TokenRequestLimiter } from '../../lib/client/token-request.limiter.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
-import { ScriptedEndpoint, ask, replica, settle } from './shared-store.kit.js';
+import {
+  HMAC_KEYS,
+  ScriptedEndpoint,
+  ask,
+  replica,
+  settle,
+  storedFor,
+} from './shared-store.kit.js';
 
 const POLL_MS = 25;
 const LEASE_MS = 11_000;
@@ -52,6 +63,38 @@ describe('replicas sharing a store', () => {
     expect(new Set(grants.map((g) => g.obtainedAt))).toEqual(new Set([start]));
     // The pollers took it at their first look after the holder shared it.
     for (const { at } of when) expect(at).toBeLessThanOrEqual(start + 1_000 + POLL_MS);
+  });
+
+  it('gives the lease back at once when it finds a token shared between its look and the lease', async () => {
+    const clock = new FakeClock();
+    const inner = new InMemoryTokenStore(() => clock.now());
+    const shared = await storedFor(HMAC_KEYS, {
+      accessToken: 'shared-by-another',
+      lifetimeMs: 120_000,
+      remainingMs: 100_000,
+    });
+    let raced = false;
+    // Another replica shares its token just as this one takes the lease.
+    const store: SendfactTokenStore = {
+      keyDerivation: HMAC_KEYS,
+      get: (key) => inner.get(key),
+      set: (key, token, ttlMs) => inner.set(key, token, ttlMs),
+      deleteIfCurrent: (key, token) => inner.deleteIfCurrent(key, token),
+      releaseLease: (key, id) => inner.releaseLease(key, id),
+      async acquireLease(key, ttlMs) {
+        if (!raced) {
+          raced = true;
+          await inner.set(key, shared, 100_000);
+        }
+        return inner.acquireLease(key, ttlMs);
+      },
+    };
+    const { source, endpoint, keys } = replica({ store, clock, pollIntervalMs: POLL_MS });
+    const grant = await settle(clock, source.token(ask()), POLL_MS);
+    expect(grant).toMatchObject({ accessToken: 'shared-by-another', shared: true });
+    expect(endpoint.calls).toBe(0);
+    // The lease is free: the next replica to want it gets it, rather than waiting 11 s for it to lapse.
+    expect(await inner.acquireLease((await keys()).name, LEASE_MS)).toEqual(expect.any(String));
   });
 
   it('takes over from a lease holder that died, at its first poll after the lease lapses', async () => {
