@@ -6,7 +6,8 @@ import axios, {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import type { HeldToken, TokenCycle } from './engine/token-cycle.js';
+import type { TokenCycle } from './engine/token-cycle.js';
+import type { HeldToken } from './interfaces/token-cycle.interface.js';
 import { SendfactOriginGuard } from './http/sendfact-origin.guard.js';
 import { isReplayable, scrubToken } from './http/token-scrubber.js';
 import type { AxiosInterceptorHost } from './interfaces/axios-interceptor-host.interface.js';

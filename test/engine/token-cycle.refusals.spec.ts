@@ -1,7 +1,8 @@
 import type { RefreshPolicy, TokenGrant } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
-import { type HeldToken, TokenCycle } from '../../lib/engine/token-cycle.js';
+import { TokenCycle } from '../../lib/engine/token-cycle.js';
+import type { HeldToken } from '../../lib/interfaces/token-cycle.interface.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
 import { FakeSource } from '../support/fake-fetcher.js';
 

@@ -7,7 +7,8 @@ import {
   type TokenGrant,
 } from 'nestjs-sendfact-auth';
 import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
-import { type HeldToken, TokenCycle } from '../../lib/engine/token-cycle.js';
+import { TokenCycle } from '../../lib/engine/token-cycle.js';
+import type { HeldToken } from '../../lib/interfaces/token-cycle.interface.js';
 import type { TokenRequest, TokenSource } from '../../lib/interfaces/token-source.interface.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
 
