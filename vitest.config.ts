@@ -43,6 +43,7 @@ const UNIT = [
   'test/config/**/*.spec.ts',
   'test/store/**/*.spec.ts',
   'test/architecture/**/*.spec.ts',
+  'test/docs/**/*.spec.ts',
 ];
 
 export default defineConfig({
