@@ -311,7 +311,7 @@ function spying(world) {
 // ---------------------------------------------------------------------------------------------------------
 // Calls.
 
-const CLIENTS = ['root', 'forAccount', 'attached', 'cpe'];
+const CLIENTS = ['root', 'forAccount', 'attached', 'cpe', 'token'];
 const PATHS = ['ok', 'ok', 'ok', 'always401', 'foreign'].filter((kind) =>
   args.paths.split(',').includes(kind),
 );
@@ -341,6 +341,9 @@ function send(world, replica, spec, id, signal) {
       return r.http.forAccount(spec.account).axiosRef.get(path, ownConfig);
     case 'attached':
       return r.own.get(path, { ...ownConfig, sendfactAccount: spec.account });
+    case 'token':
+      // The token itself, as a service of the app asks for it (no path: it is a call that must succeed).
+      return r.auth.getAccessToken(spec.account, signal === undefined ? undefined : { signal });
     default: {
       // The typed client takes no headers: its calls are told apart by the file name.
       const file = `${spec.path === 'always401' ? 'always401' : 'ok'}-${id}`;
@@ -426,7 +429,9 @@ function checkCalls(world, records) {
   for (const r of records) {
     const { spec } = r;
     const what = `call ${r.id} (${spec.client}, ${spec.account}, ${spec.path} path)`;
-    for (const got of checking('g') ? r.got : []) {
+    // getAccessToken hands out the token: its answer is the one place a token belongs.
+    const gotten = spec.client === 'token' ? r.got.filter((got) => typeof got !== 'string') : r.got;
+    for (const got of checking('g') ? gotten : []) {
       const text = inspect(got, { depth: 4 });
       if (world.isToken(text)) throw new Violation(`${what}: what the caller got holds a token`);
       if (text.includes('model-pw-'))
@@ -434,6 +439,11 @@ function checkCalls(world, records) {
     }
     if (r.aborted || !checking('a')) continue;
     const excused = world.faultsAt(r.start - GRACE_MS, r.end);
+    if (spec.client === 'token') {
+      if (r.outcome !== 'ok' && !excused)
+        throw new Violation(`${what}: getAccessToken failed with ${r.outcome} (${r.detail})`);
+      continue;
+    }
     if (spec.path === 'foreign') {
       if (r.outcome !== 'ok' && !excused)
         throw new Violation(`${what}: the other origin's call failed with ${r.outcome}`);
