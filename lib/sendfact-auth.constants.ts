@@ -68,6 +68,12 @@ export const SENDFACT_TOKEN_STORE = 'nestjs-sendfact-auth:token-store';
 /** Injection token of the options as the module's providers read them (see `asResolvedOptions`). */
 export const SENDFACT_RESOLVED_OPTIONS = 'nestjs-sendfact-auth:resolved-options';
 
+/**
+ * Injection token of the `TokenKeyDeriver` that derives the shared store's keys (scrypt ones a few at a
+ * time): a test replaces it to count or fake the derivations.
+ */
+export const SENDFACT_TOKEN_KEY_DERIVER = 'nestjs-sendfact-auth:token-key-deriver';
+
 /** Injection token of the accounts registry: one token cycle and one login per account. */
 export const SENDFACT_ACCOUNTS = 'nestjs-sendfact-auth:accounts';
 

@@ -30,6 +30,11 @@ export class SendfactAuthLogger {
       );
   }
 
+  /** A line said once at boot (a store that derives its keys the slow way, say). */
+  warn(line: string): void {
+    this.#logger.warn(line);
+  }
+
   storeSlowAtStart(boundMs: number): void {
     this.#logger.warn(
       `The token store did not answer within ${boundMs} ms: each process gets its own tokens until it does`,

@@ -9,12 +9,14 @@ import {
   SENDFACT_AUTH_OPTIONS,
   SENDFACT_RESOLVED_OPTIONS,
   SENDFACT_TOKEN_FETCHER,
+  SENDFACT_TOKEN_KEY_DERIVER,
   SENDFACT_TOKEN_STORE,
 } from './sendfact-auth.constants.js';
 import { SendfactAuthInterceptor } from './sendfact-auth.interceptor.js';
 import { type ResolvedSendfactAuthOptions, asResolvedOptions } from './sendfact-auth.options.js';
 import { SendfactAuthService } from './sendfact-auth.service.js';
 import { SendfactHttpService, createSendfactHttpService } from './sendfact-http.service.js';
+import { TokenKeyDeriver } from './store/token-key.deriver.js';
 
 /**
  * The providers built on `SENDFACT_AUTH_OPTIONS`, shared by the module and the testing module. The options,
@@ -37,14 +39,21 @@ export const SENDFACT_AUTH_PROVIDERS: Provider[] = [
     useFactory: (options: ResolvedSendfactAuthOptions) => options.tokenStore,
     inject: [SENDFACT_RESOLVED_OPTIONS],
   },
+  { provide: SENDFACT_TOKEN_KEY_DERIVER, useFactory: () => new TokenKeyDeriver() },
   {
     provide: SENDFACT_ACCOUNTS,
     useFactory: (
       options: ResolvedSendfactAuthOptions,
       fetcher: SendfactTokenFetcher,
       store: SendfactTokenStore,
-    ) => new SendfactAccounts(options, fetcher, store),
-    inject: [SENDFACT_RESOLVED_OPTIONS, SENDFACT_TOKEN_FETCHER, SENDFACT_TOKEN_STORE],
+      deriver: TokenKeyDeriver,
+    ) => new SendfactAccounts(options, fetcher, store, deriver),
+    inject: [
+      SENDFACT_RESOLVED_OPTIONS,
+      SENDFACT_TOKEN_FETCHER,
+      SENDFACT_TOKEN_STORE,
+      SENDFACT_TOKEN_KEY_DERIVER,
+    ],
   },
   SendfactAuthService,
   SendfactAuthInterceptor,

@@ -14,7 +14,7 @@ import { SendfactUnknownAccountError } from '../sendfact-auth.errors.js';
 import { SendfactAuthLogger } from '../sendfact-auth.logger.js';
 import type { ResolvedSendfactAuthOptions } from '../sendfact-auth.options.js';
 import type { SharedTokenContext } from '../store/shared-token.source.js';
-import { tokenKeyring } from '../store/token-key.derivation.js';
+import { type TokenKeyDeriver, scryptKeyWarning } from '../store/token-key.deriver.js';
 import { TokenStoreGuard } from '../store/token-store.guard.js';
 import { createSendfactTelemetry } from '../telemetry/sendfact.telemetry.js';
 import type { SendfactTelemetryHooks } from '../telemetry/telemetry-hooks.interface.js';
@@ -51,11 +51,15 @@ export class SendfactAccounts {
   /** Duration of the most recent refresh of any account. */
   #lastRefreshDurationMs: number | undefined;
 
+  readonly #deriver: TokenKeyDeriver;
+
   constructor(
     options: ResolvedSendfactAuthOptions,
     fetcher: SendfactTokenFetcher,
     store: SendfactTokenStore,
+    deriver: TokenKeyDeriver,
   ) {
+    this.#deriver = deriver;
     this.#options = options;
     this.#store = store;
     this.events$ = this.#events.asObservable();
@@ -71,7 +75,7 @@ export class SendfactAccounts {
           this.#logger.storeHealth(healthy, reason);
         },
       }),
-      keysFor: tokenKeyring(store.keyDerivation ?? 'scrypt', options.baseUrl),
+      keysFor: deriver.keyring(store.keyDerivation ?? 'scrypt', options.baseUrl),
       policy: options.refresh,
       clock: options.clock,
       leaseMs: options.timeoutMs + TOKEN_LEASE_GRACE_MS,
@@ -206,6 +210,9 @@ export class SendfactAccounts {
       accountsHeld: () => this.size,
       tokenObtainedAt: (accountId) => this.find(accountId)?.cycle.state().obtainedAt,
     });
+    // A shared store without a secret: each account's key costs scrypt's CPU, once per process. Said once.
+    if ((this.#store.keyDerivation ?? 'scrypt') === 'scrypt')
+      this.#logger.warn(scryptKeyWarning(this.#deriver.concurrency));
     await this.#waitForStore();
     return this.telemetry;
   }

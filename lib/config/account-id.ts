@@ -56,8 +56,14 @@ export function runtimeAccountIdProblem(id: unknown): string | undefined {
   if (typeof id !== 'string') return 'is not a string';
   if (id.length === 0 || id.length > RESOLVED_ACCOUNT_ID_MAX_LENGTH)
     return `is not 1 to ${RESOLVED_ACCOUNT_ID_MAX_LENGTH} characters long`;
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(id)) return 'holds a control character';
+  for (let i = 0; i < id.length; i++)
+    if (isControl(id.charCodeAt(i))) return 'holds a control character';
   if (id.trim() !== id) return 'starts or ends with a space';
   if (RESERVED_ACCOUNT_IDS.includes(id.toLowerCase())) return 'is reserved';
   return undefined;
+}
+
+/** C0 controls, DEL, C1 controls, and the line and paragraph separators. */
+function isControl(code: number): boolean {
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
 }

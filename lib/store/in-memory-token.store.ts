@@ -13,8 +13,16 @@ interface Entry {
 }
 
 /**
+ * How often at most a write sweeps out what has expired, in ms: the sweep walks every entry, so once a second
+ * keeps it to a fraction of a millisecond a second for 10,000 accounts, while nothing expired outlives the
+ * next write by more than a second.
+ */
+const SWEEP_INTERVAL_MS = 1_000;
+
+/**
  * The default token store: a map in this process, shared by every `SendfactAuthService` that is given the
- * same instance. Entries expire by time; nothing runs in the background.
+ * same instance. Entries expire by time; a write sweeps out those that have (at most once a second), so the
+ * store holds about as many entries as there are live tokens and leases. Nothing runs in the background.
  */
 export class InMemoryTokenStore implements SendfactTokenStore {
   /** Nobody outside the process can list this map: a fast keyed derivation is enough. */
@@ -22,9 +30,15 @@ export class InMemoryTokenStore implements SendfactTokenStore {
   readonly #tokens = new Map<string, Entry>();
   readonly #leases = new Map<string, { id: string; until: number }>();
   readonly #now: () => number;
+  #nextSweepAt = -Infinity;
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
+  }
+
+  /** How many tokens it holds: the live ones, and those expired since the last write's sweep. */
+  get size(): number {
+    return this.#tokens.size;
   }
 
   async get(key: string): Promise<StoredToken | undefined> {
@@ -48,8 +62,9 @@ export class InMemoryTokenStore implements SendfactTokenStore {
     token: { accessToken: string; lifetimeMs: number; mac?: string },
     ttlMs: number,
   ): Promise<void> {
+    const now = this.#sweep();
     if (ttlMs <= 0) return;
-    this.#tokens.set(key, { ...token, until: this.#now() + ttlMs });
+    this.#tokens.set(key, { ...token, until: now + ttlMs });
   }
 
   async deleteIfCurrent(key: string, accessToken: string): Promise<void> {
@@ -57,7 +72,7 @@ export class InMemoryTokenStore implements SendfactTokenStore {
   }
 
   async acquireLease(key: string, ttlMs: number): Promise<string | undefined> {
-    const now = this.#now();
+    const now = this.#sweep();
     const held = this.#leases.get(key);
     if (held !== undefined && held.until > now) return undefined;
     const id = randomUUID();
@@ -69,8 +84,19 @@ export class InMemoryTokenStore implements SendfactTokenStore {
     if (this.#leases.get(key)?.id === leaseId) this.#leases.delete(key);
   }
 
-  /** Shows how many tokens it holds, never the tokens. */
+  /** Shows how many tokens and leases it holds, never the tokens. */
   [inspect.custom](): string {
-    return `InMemoryTokenStore { tokens: ${this.#tokens.size} }`;
+    return `InMemoryTokenStore { tokens: ${this.#tokens.size}, leases: ${this.#leases.size} }`;
+  }
+
+  /** Drops every expired token and lease, if the last sweep is a second old; returns the time it read. */
+  #sweep(): number {
+    const now = this.#now();
+    if (now < this.#nextSweepAt) return now;
+    this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
+    // Deleting the entry being visited is safe in a Map's iteration.
+    for (const [key, entry] of this.#tokens) if (entry.until <= now) this.#tokens.delete(key);
+    for (const [key, lease] of this.#leases) if (lease.until <= now) this.#leases.delete(key);
+    return now;
   }
 }

@@ -104,8 +104,8 @@ export class SharedTokenSource implements TokenSource {
   ): Promise<TokenGrant | string | undefined> {
     const { clock, guard, leaseMs, pollIntervalMs } = this.#shared;
     const { signal, keepAlive } = request;
-    const shared = await this.#fresh(key, request);
-    if (shared !== undefined) return shared;
+    const first = await this.#fresh(key, request);
+    if (first !== undefined) return first;
     const deadline = clock.now() + leaseMs;
     while (clock.now() < deadline) {
       const leaseId = await guard.call(

@@ -13,9 +13,10 @@ const PROCESS_SECRET = randomBytes(32);
 
 /**
  * scrypt cost for stores other processes (or people) can list without a secret: N = 2^14, r = 8, p = 1, the
- * interactive-login cost of the scrypt paper (16 MiB, some 50 ms of one core, once per account and process),
+ * interactive-login cost of the scrypt paper (16 MiB, some 30 ms of one core, once per account and process),
  * puts each offline guess of a username AND password at scrypt speed instead of hash speed (a million times
- * slower than SHA-256), while an app with thousands of tenants still starts in seconds.
+ * slower than SHA-256). The price is CPU at a cold start: 10,000 accounts are 5 minutes of one core, hence the
+ * module's warning (`scryptKeyWarning`) and its advice to set a key secret.
  */
 const SCRYPT = { N: 2 ** 14, r: 8, p: 1, maxmem: 32 * 1024 * 1024 } as const;
 /** Fixed salt: every replica must derive the same key; the base URL in the material separates deployments. */
@@ -38,34 +39,41 @@ export interface TokenKeys {
  * that a token is only ever handed to an account with the credentials Sendfact accepted for it, and the MAC
  * key its stored values are signed with. The key carries no username and no unkeyed hash of one: 64 bytes
  * of HMAC-SHA512 or scrypt output, the first half (in hex) naming the key, the second half the MAC key.
+ * One derivation, unbounded: the module derives through `TokenKeyDeriver`, which bounds the scrypt ones.
  */
 export async function deriveTokenKeys(
   derivation: TokenKeyDerivation,
   baseUrl: string,
   credentials: { username: string; password: string },
+  scryptFn: ScryptFunction = scrypt,
 ): Promise<TokenKeys> {
   // JSON of an array: unambiguous whatever characters the fields hold.
   const material = JSON.stringify([baseUrl, credentials.username, credentials.password]);
   let derived: Buffer;
   if (derivation === 'process-local') derived = hmac512(PROCESS_SECRET, material);
-  else if (derivation === 'scrypt') derived = await scrypt64(material);
+  else if (derivation === 'scrypt') derived = await scrypt64(scryptFn, material);
   else derived = hmac512(derivation.hmacSecret, material);
   return { name: derived.subarray(0, 32).toString('hex'), macKey: derived.subarray(32) };
 }
 
 /**
  * The keys of each credential, derived once per credentials object (a rotated password is a new object, hence
- * a new key): scrypt costs some 50 ms of one core. A failed derivation is tried again next time.
+ * a new key) by `derive`, which by default is one unbounded {@link deriveTokenKeys}: the module passes
+ * `TokenKeyDeriver`'s bounded one (see `TokenKeyDeriver.keyring`). A failed derivation is tried again next
+ * time.
  */
 export function tokenKeyring(
   derivation: TokenKeyDerivation,
   baseUrl: string,
+  derive: (credentials: { username: string; password: string }) => Promise<TokenKeys> = (
+    credentials,
+  ) => deriveTokenKeys(derivation, baseUrl, credentials),
 ): (credentials: { username: string; password: string }) => Promise<TokenKeys> {
   const keys = new WeakMap<object, Promise<TokenKeys>>();
   return (credentials) => {
     let key = keys.get(credentials);
     if (key === undefined) {
-      key = deriveTokenKeys(derivation, baseUrl, credentials);
+      key = derive(credentials);
       key.catch(() => keys.delete(credentials));
       keys.set(credentials, key);
     }
@@ -105,7 +113,7 @@ export function verifyStoredTokenMac(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The scrypt function the queue runs (replaceable in tests, to count how many run at once). */
+/** Node's `crypto.scrypt` as this file calls it; `TokenKeyDeriver` takes another in tests (to count them). */
 export type ScryptFunction = (
   material: string,
   salt: string,
@@ -114,35 +122,13 @@ export type ScryptFunction = (
   callback: (error: Error | null, key: Buffer) => void,
 ) => void;
 
-let scryptImpl: ScryptFunction = scrypt;
-/** The end of the queue: each derivation starts once the one before it has settled. */
-let scryptTail: Promise<unknown> = Promise.resolve();
-
-/** @internal Replaces the scrypt function (tests); returns the previous one. */
-export function setScryptFunction(fn: ScryptFunction): ScryptFunction {
-  const previous = scryptImpl;
-  scryptImpl = fn;
-  return previous;
-}
-
-/**
- * One scrypt at a time, in order of arrival. Each runs in libuv's thread pool, which has 4 threads shared
- * with DNS lookups and file I/O: a hundred cold accounts deriving at once would hold it for seconds and time
- * out the token requests waiting on a DNS lookup. Keys are cached per credential, so this queue only
- * serialises the first derivation of each account.
- */
-function scrypt64(material: string): Promise<Buffer> {
-  const run = scryptTail.then(
-    () =>
-      new Promise<Buffer>((resolve, reject) =>
-        // The async form runs in the thread pool: the event loop goes on serving meanwhile.
-        scryptImpl(material, SCRYPT_SALT, 64, SCRYPT, (error, key) =>
-          error === null ? resolve(key) : reject(error),
-        ),
-      ),
+function scrypt64(scryptFn: ScryptFunction, material: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) =>
+    // The async form runs in libuv's thread pool: the event loop goes on serving meanwhile.
+    scryptFn(material, SCRYPT_SALT, 64, SCRYPT, (error, key) =>
+      error === null ? resolve(key) : reject(error),
+    ),
   );
-  scryptTail = run.catch(() => undefined);
-  return run;
 }
 
 function hmac512(secret: string | Uint8Array, material: string): Buffer {

@@ -89,13 +89,13 @@ function database(clock: FakeClock, ms = 1) {
 /** Drives the module's clock until `promise` settles; returns how much of it passed, and the outcome. */
 async function timed<T>(clock: FakeClock, promise: Promise<T>) {
   const start = clock.now();
-  let done = false;
+  const state = { done: false };
   const outcome = promise.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
-  void outcome.then(() => (done = true));
-  while (!done) await clock.advance(1);
+  void outcome.then(() => (state.done = true));
+  while (!state.done) await clock.advance(1);
   return { ms: clock.now() - start, ...(await outcome) };
 }
 

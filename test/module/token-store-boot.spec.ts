@@ -59,3 +59,38 @@ describe('the token store at boot', () => {
     await app.close();
   });
 });
+
+describe('a shared store without a key secret', () => {
+  /** A store other processes could list, as RedisTokenStore is: keys derived with scrypt, or an HMAC. */
+  class SharedStore extends SlowStore {
+    constructor(derivation: 'scrypt' | { hmacSecret: string }) {
+      super(0);
+      Object.defineProperty(this, 'keyDerivation', { value: derivation });
+    }
+  }
+  const warnings = async (store: SlowStore) => {
+    const lines: string[] = [];
+    const logger: LoggerService = {
+      log: () => {},
+      error: () => {},
+      warn: (m: unknown) => lines.push(String(m)),
+    };
+    const { app } = await boot(store, logger);
+    await app.close();
+    return lines.filter((line) => line.includes('keySecret'));
+  };
+
+  it('says so once at boot: the cost per account, keySecret and the variable the docs use for it', async () => {
+    const lines = await warnings(new SharedStore('scrypt'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/scrypt: about \d+ ms of CPU per account/);
+    expect(lines[0]).toContain('SENDFACT_TOKEN_KEY_SECRET');
+  });
+
+  it('says nothing with a secret, or for the in-memory store', async () => {
+    expect(await warnings(new SharedStore({ hmacSecret: 'a-secret-of-16-bytes-or-more' }))).toEqual(
+      [],
+    );
+    expect(await warnings(new SlowStore(0))).toEqual([]);
+  });
+});

@@ -14,8 +14,8 @@ import {
   type TokenKeyDerivation,
   deriveTokenKeys,
   storedTokenMac,
-  tokenKeyring,
 } from '../../lib/store/token-key.derivation.js';
+import { TokenKeyDeriver } from '../../lib/store/token-key.deriver.js';
 import { TokenStoreGuard } from '../../lib/store/token-store.guard.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -108,7 +108,8 @@ export function replica(options: ReplicaOptions) {
     storeTimeoutMs: options.storeTimeoutMs ?? 60_000,
     onStoreHealth: (healthy, reason) => health.push({ healthy, reason }),
   });
-  const keysFor = options.keysFor ?? tokenKeyring(store.keyDerivation ?? 'scrypt', BASE_URL);
+  const keysFor =
+    options.keysFor ?? new TokenKeyDeriver().keyring(store.keyDerivation ?? 'scrypt', BASE_URL);
   const login: SendfactCredentials = { ...LOGIN };
   const source = new SharedTokenSource(endpoint, async () => login, {
     guard,

@@ -14,7 +14,8 @@ describe('AppController (e2e)', () => {
     const moduleFixture: TestingModule = await Test.createTestingModule({
       imports: [AppModule],
     })
-      .overrideProvider(SENDFACT_AUTH_OPTIONS).useValue(createSendfactTestingOptions())
+      .overrideProvider(SENDFACT_AUTH_OPTIONS)
+      .useValue(createSendfactTestingOptions())
       .compile();
 
     app = moduleFixture.createNestApplication();
