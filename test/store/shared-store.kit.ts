@@ -2,8 +2,6 @@ import type {
   SendfactCredentials,
   SendfactTokenStore,
   StoredToken,
-  TimerHandle,
-  TimerOptions,
   TokenGrant,
 } from 'nestjs-sendfact-auth';
 import { NOBODY_WAITS } from '../../lib/engine/clock.js';
@@ -19,49 +17,12 @@ import { TokenKeyDeriver } from '../../lib/store/token-key.deriver.js';
 import { TokenStoreGuard } from '../../lib/store/token-store.guard.js';
 import { FakeClock } from '../support/fake-clock.js';
 
-// What the store specs share: a manual clock that shows its timers, a scripted token endpoint, and one
-// replica's shared source for one account, built as the accounts registry builds it.
+// What the store specs share: a scripted token endpoint, and one replica's shared source for one account,
+// built as the accounts registry builds it. The clock that shows its timers is the engine specs' one.
 
 export const LOGIN = { username: 'USER20100070970', password: 'acme-pw' };
 export const BASE_URL = 'https://sendfact.test';
 export const HMAC_KEYS = { hmacSecret: 'a-key-secret-of-16-bytes' };
-
-/** A pending timer, as it was armed. */
-export interface ArmedTimer {
-  readonly ms: number;
-  readonly keepAlive: boolean;
-}
-
-/**
- * The manual clock, also telling which of its timers are pending and which of them would keep the process
- * alive: what Node would do with them (`ref` or `unref`), without waiting to see whether a process exits.
- */
-export class TimerClock extends FakeClock {
-  readonly #pending = new Set<ArmedTimer>();
-  /** Every timer armed, in order (a test may empty it). */
-  readonly history: ArmedTimer[] = [];
-
-  override setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle {
-    const armed: ArmedTimer = { ms, keepAlive: options?.keepAlive === true };
-    this.#pending.add(armed);
-    this.history.push(armed);
-    const handle = super.setTimer(() => {
-      this.#pending.delete(armed);
-      fn();
-    }, ms);
-    return {
-      cancel: () => {
-        this.#pending.delete(armed);
-        handle.cancel();
-      },
-    };
-  }
-
-  /** The timers pending now, in the order they were armed. */
-  get armed(): ArmedTimer[] {
-    return [...this.#pending];
-  }
-}
 
 /** The token endpoint of one replica: call n answers `answer(n)` (`token-n`, 120 s, by default). */
 export class ScriptedEndpoint implements TokenSource {

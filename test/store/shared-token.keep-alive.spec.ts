@@ -2,7 +2,8 @@ import type { SendfactTokenStore, StoredToken } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { TokenCycle } from '../../lib/engine/token-cycle.js';
 import { flush } from '../support/fake-clock.js';
-import { HMAC_KEYS, TimerClock, replica } from './shared-store.kit.js';
+import { KeepAliveClock } from '../engine/keep-alive-clock.js';
+import { HMAC_KEYS, replica } from './shared-store.kit.js';
 
 const STORE_TIMEOUT_MS = 250;
 const POLL_MS = 25;
@@ -27,7 +28,7 @@ class ScriptedStore implements SendfactTokenStore {
 
 /** A token cycle getting its tokens through the shared store, as an account of the module does. */
 function setup() {
-  const clock = new TimerClock();
+  const clock = new KeepAliveClock();
   const store = new ScriptedStore();
   const { source, endpoint } = replica({
     store,

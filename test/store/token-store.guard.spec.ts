@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { NOBODY_WAITS, Waiters } from '../../lib/engine/clock.js';
 import { StoreUnavailable, TokenStoreGuard } from '../../lib/store/token-store.guard.js';
 import { flush } from '../support/fake-clock.js';
-import { TimerClock, ask, replica } from './shared-store.kit.js';
+import { KeepAliveClock } from '../engine/keep-alive-clock.js';
+import { ask, replica } from './shared-store.kit.js';
 
 const TIMEOUT_MS = 250;
 const never = () => new Promise<never>(() => {});
 
 function setup() {
-  const clock = new TimerClock();
+  const clock = new KeepAliveClock();
   const store = new InMemoryTokenStore(() => clock.now());
   const health: boolean[] = [];
   const guard = new TokenStoreGuard({
