@@ -1,10 +1,9 @@
 import type { RefreshPolicy, TokenGrant } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
-import { TokenCycle } from '../../lib/engine/token-cycle.js';
 import type { HeldToken } from '../../lib/interfaces/token-cycle.interface.js';
-import { FakeClock, flush } from '../support/fake-clock.js';
-import { FakeSource } from '../support/fake-fetcher.js';
+import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
+import { flush } from '../support/fake-clock.js';
+import { cycleOnKeepAliveClock } from './keep-alive-clock.js';
 
 // What a 401 from the API costs. The interceptor sends a request with a held token; on a 401 it asks
 // `refused(sent, path, after)` what to send it again with (`after`: when the previous attempt's token was first
@@ -14,15 +13,7 @@ const SEND = 'post /api/cpe/send';
 const STATUS = 'get /api/cpe/status';
 
 function setup(policy: Partial<RefreshPolicy> = {}) {
-  const clock = new FakeClock();
-  const source = new FakeSource();
-  const cycle = new TokenCycle({
-    source,
-    accountId: 'default',
-    clock,
-    policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
-    random: () => 0.5,
-  });
+  const { clock, source, cycle } = cycleOnKeepAliveClock(policy);
   /** The token the cycle holds after the source answers the request it makes now with `grant`. */
   const obtain = async (grant: Partial<TokenGrant> = {}): Promise<HeldToken> => {
     const next = track(cycle.next());

@@ -4,25 +4,15 @@ import {
   type RefreshPolicy,
 } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
-import { TokenCycle } from '../../lib/engine/token-cycle.js';
-import { FakeClock, flush } from '../support/fake-clock.js';
-import { FakeSource } from '../support/fake-fetcher.js';
+import { flush } from '../support/fake-clock.js';
+import { cycleOnKeepAliveClock } from './keep-alive-clock.js';
 
 // What a caller gets of Sendfact's 120 s token under the default policy: served alone for 90 s, served while
 // one refresh runs behind until 108 s, never handed out from 108 s. `at(s)` is s seconds into its life.
 
 /** A cycle holding a 120 s token obtained (and requested) at `at(0)`. */
 async function holding(policy: Partial<RefreshPolicy> = {}) {
-  const clock = new FakeClock();
-  const source = new FakeSource();
-  const cycle = new TokenCycle({
-    source,
-    accountId: 'default',
-    clock,
-    policy: { ...DEFAULT_REFRESH_POLICY, ...policy },
-    random: () => 0.5,
-  });
+  const { clock, source, cycle } = cycleOnKeepAliveClock(policy);
   const start = clock.now();
   const first = cycle.token();
   await flush();
