@@ -2,6 +2,7 @@
 // event loop, nor a CPU-time count, with the clients being measured. Driven by the parent over IPC
 // (bench/stand-in.ts).
 import { startSendfactStandIn, type StandInStats } from 'nestjs-sendfact-auth/testing';
+import { answerParent } from './ipc-child.js';
 
 export interface StandInProcessOptions {
   key: string;
@@ -60,16 +61,5 @@ async function handle({ op, args = {} }: StandInRequest): Promise<object> {
   }
 }
 
-process.on('message', (request: StandInRequest) => {
-  handle(request).then(
-    (value) => process.send?.({ id: request.id, ok: true, value }),
-    (error: unknown) =>
-      process.send?.({
-        id: request.id,
-        ok: false,
-        error: String((error as Error)?.stack ?? error),
-      }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+answerParent(handle);
 process.send?.({ ready: true, url: standIn.url });

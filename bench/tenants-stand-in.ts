@@ -1,6 +1,7 @@
 // The stand-in of bench:tenants, in a child process (its JWT work must not share the measured event loop), over
 // plain HTTP on loopback, accepting the logins the parent sends. Driven over IPC (bench/tenants.ts).
 import { startSendfactStandIn, type StandInStats } from 'nestjs-sendfact-auth/testing';
+import { answerParent } from './ipc-child.js';
 
 export type TenantsStandInRequest =
   | { id: number; op: 'start'; logins: { username: string; password: string }[]; lifetime: number }
@@ -29,15 +30,4 @@ async function handle(request: TenantsStandInRequest): Promise<string | StandInS
   }
 }
 
-process.on('message', (request: TenantsStandInRequest) => {
-  handle(request).then(
-    (value) => process.send?.({ id: request.id, ok: true, value }),
-    (error: unknown) =>
-      process.send?.({
-        id: request.id,
-        ok: false,
-        error: String((error as Error)?.stack ?? error),
-      }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+answerParent(handle);
