@@ -50,7 +50,7 @@ describe('the providers behind injection tokens', () => {
     let inFlight = 0;
     let most = 0;
     const started: Array<() => void> = [];
-    let onStart: () => void = () => undefined;
+    let onStart: (() => void) | undefined;
     const fetcher: SendfactTokenFetcher = {
       requestToken: async (credentials) => {
         inFlight++;
@@ -58,7 +58,7 @@ describe('the providers behind injection tokens', () => {
         // Held until the test lets it go, one at a time, in the order they started.
         await new Promise<void>((release) => {
           started.push(release);
-          onStart();
+          onStart?.();
         });
         inFlight--;
         return { accessToken: `token-of-${credentials.username}`, lifetimeMs: 120_000 };

@@ -60,26 +60,27 @@ describe('the token store at boot', () => {
   });
 });
 
-describe('a shared store without a key secret', () => {
-  /** A store other processes could list, as RedisTokenStore is: keys derived with scrypt, or an HMAC. */
-  class SharedStore extends SlowStore {
-    constructor(derivation: 'scrypt' | { hmacSecret: string }) {
-      super(0);
-      Object.defineProperty(this, 'keyDerivation', { value: derivation });
-    }
+/** A store other processes could list, as RedisTokenStore is: keys derived with scrypt, or an HMAC. */
+class SharedStore extends SlowStore {
+  constructor(derivation: 'scrypt' | { hmacSecret: string }) {
+    super(0);
+    Object.defineProperty(this, 'keyDerivation', { value: derivation });
   }
-  const warnings = async (store: SlowStore) => {
-    const lines: string[] = [];
-    const logger: LoggerService = {
-      log: () => {},
-      error: () => {},
-      warn: (m: unknown) => lines.push(String(m)),
-    };
-    const { app } = await boot(store, logger);
-    await app.close();
-    return lines.filter((line) => line.includes('keySecret'));
+}
+/** The boot warnings about keySecret that `store` gets. */
+const warnings = async (store: SlowStore) => {
+  const lines: string[] = [];
+  const logger: LoggerService = {
+    log: () => {},
+    error: () => {},
+    warn: (m: unknown) => lines.push(String(m)),
   };
+  const { app } = await boot(store, logger);
+  await app.close();
+  return lines.filter((line) => line.includes('keySecret'));
+};
 
+describe('a shared store without a key secret', () => {
   it('says so once at boot: the cost per account, keySecret and the variable the docs use for it', async () => {
     const lines = await warnings(new SharedStore('scrypt'));
     expect(lines).toHaveLength(1);
