@@ -149,8 +149,8 @@ export function renderApiRatios(r: ApiRatioResult): { markdown: string; targets:
     ),
   ].join('\n');
   const targets = network.map(({ pair, cpuRatio }) => ({
-    what: `${pair.name} ≥ 0.97 × ${API_CLIENTS[pair.floor]} (client CPU per call)`,
-    held: cpuRatio.median >= 0.97,
+    what: `${pair.name} ≥ 0.98 × ${API_CLIENTS[pair.floor]} (client CPU per call)`,
+    held: cpuRatio.median >= 0.98,
     detail: `${fixed(cpuRatio.median)}× (p25–p75 ${fixed(cpuRatio.p25)}–${fixed(cpuRatio.p75)})`,
   }));
   return { markdown, targets };
