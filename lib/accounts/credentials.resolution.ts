@@ -1,4 +1,4 @@
-import { TokenRequestLimiter } from '../client/token-request.limiter.js';
+import { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import { runtimeAccountIdProblem } from '../config/account-id.js';
 import type { TimerHandle } from '../interfaces/clock.interface.js';
 import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
@@ -18,13 +18,13 @@ import { UNKNOWN_ACCOUNT_MEMORY, UNKNOWN_ACCOUNT_MEMORY_MS } from '../sendfact-a
  */
 export class CredentialsResolution {
   readonly #options: ResolvedSendfactAuthOptions;
-  readonly #limiter: TokenRequestLimiter;
+  readonly #limiter: ConcurrencyLimiter;
   /** Ids the resolver did not know, until when that answer stands (oldest first). */
   readonly #unknown = new Map<string, number>();
 
   constructor(options: ResolvedSendfactAuthOptions) {
     this.#options = options;
-    this.#limiter = new TokenRequestLimiter(options.maxConcurrentResolverCalls);
+    this.#limiter = new ConcurrencyLimiter(options.maxConcurrentResolverCalls);
   }
 
   /** The configured login of `accountId`, if any: no resolver call. */

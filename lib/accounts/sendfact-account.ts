@@ -1,5 +1,5 @@
 import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
-import type { TokenRequestLimiter } from '../client/token-request.limiter.js';
+import type { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import { TokenCycle } from '../engine/token-cycle.js';
 import type { SendfactTokenFetcher } from '../interfaces/sendfact-token-fetcher.interface.js';
 import type { TokenEngineEvent } from '../interfaces/token-engine-event.interface.js';
@@ -18,7 +18,7 @@ export interface SendfactAccountDeps {
   fetcher: SendfactTokenFetcher;
   shared: SharedTokenContext;
   /** Caps the token requests in flight across every account of the module. */
-  limiter: TokenRequestLimiter;
+  limiter: ConcurrencyLimiter;
   /** The telemetry hooks as they are when read: set once the module is initialised. */
   telemetry: () => SendfactTelemetryHooks | undefined;
   onEvent: (event: TokenEngineEvent) => void;

@@ -1,5 +1,5 @@
 import { Observable, Subject } from 'rxjs';
-import { TokenRequestLimiter } from '../client/token-request.limiter.js';
+import { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import type { SendfactTokenEvent } from '../interfaces/sendfact-token-event.interface.js';
 import type { SendfactTokenFetcher } from '../interfaces/sendfact-token-fetcher.interface.js';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
@@ -87,7 +87,7 @@ export class SendfactAccounts {
       resolution: this.#resolution,
       fetcher,
       shared,
-      limiter: new TokenRequestLimiter(options.maxConcurrentTokenRequests),
+      limiter: new ConcurrencyLimiter(options.maxConcurrentTokenRequests),
       // Read when a token is fetched: accounts made before init() get the hooks all the same.
       telemetry: () => this.telemetry,
       onEvent: (event) => {

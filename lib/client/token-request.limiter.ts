@@ -9,12 +9,13 @@ interface Waiter {
 }
 
 /**
- * A process-wide cap on token requests in flight. Thousands of cold accounts at once (a restart, a batch
- * over every tenant) would otherwise open thousands of connections to the token endpoint, which then answers
- * them all slowly or rate-limits them all. Callers past the cap queue and are served in arrival order (FIFO);
- * one whose signal fires leaves the queue at once.
+ * A cap on work in flight: callers past it queue and are served in arrival order (FIFO), and a freed slot
+ * goes to the oldest of them, never to a caller that came later; one whose signal fires leaves the queue at
+ * once. The module's one queue, for three kinds of work: token requests (thousands of cold accounts at once
+ * would otherwise open thousands of connections to the token endpoint, which then answers them all slowly or
+ * rate-limits them all), calls to the app's `credentialsResolver`, and scrypt key derivations.
  */
-export class TokenRequestLimiter {
+export class ConcurrencyLimiter {
   readonly #max: number;
   #first: Waiter | undefined;
   #last: Waiter | undefined;
@@ -25,7 +26,7 @@ export class TokenRequestLimiter {
     this.#max = maxConcurrent;
   }
 
-  /** Token requests in flight now. */
+  /** Slots held now. */
   get active(): number {
     return this.#active;
   }
@@ -95,9 +96,9 @@ export class TokenRequestLimiter {
 /** A token source behind the process-wide cap: a slot is held for the whole request, lease and store included. */
 class LimitedTokenSource implements TokenSource {
   readonly #inner: TokenSource;
-  readonly #limiter: TokenRequestLimiter;
+  readonly #limiter: ConcurrencyLimiter;
 
-  constructor(inner: TokenSource, limiter: TokenRequestLimiter) {
+  constructor(inner: TokenSource, limiter: ConcurrencyLimiter) {
     this.#inner = inner;
     this.#limiter = limiter;
   }

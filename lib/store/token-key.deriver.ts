@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { inspect } from 'node:util';
+import { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import {
   type ScryptFunction,
   type TokenKeyDerivation,
@@ -59,10 +60,8 @@ export class TokenKeyDeriver {
   /** How many scrypt derivations run at once at most. */
   readonly concurrency: number;
   readonly #scrypt: ScryptFunction | undefined;
-  #running = 0;
-  /** Derivations waiting for a slot, oldest first from `#head`. */
-  #waiting: ((() => void) | undefined)[] = [];
-  #head = 0;
+  /** The scrypt slots, handed out in order of arrival. */
+  readonly #slots: ConcurrencyLimiter;
 
   constructor(options: TokenKeyDeriverOptions = {}) {
     const concurrency = options.concurrency ?? defaultScryptConcurrency();
@@ -70,6 +69,7 @@ export class TokenKeyDeriver {
       throw new RangeError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
     this.concurrency = concurrency;
     this.#scrypt = options.scrypt;
+    this.#slots = new ConcurrencyLimiter(concurrency);
   }
 
   /**
@@ -92,44 +92,17 @@ export class TokenKeyDeriver {
     credentials: { username: string; password: string },
   ): Promise<TokenKeys> {
     if (derivation !== 'scrypt') return deriveTokenKeys(derivation, baseUrl, credentials);
-    await this.#slot();
+    await this.#slots.acquire();
     try {
       return await deriveTokenKeys(derivation, baseUrl, credentials, this.#scrypt);
     } finally {
-      this.#release();
+      this.#slots.release();
     }
   }
 
   /** Shows the bound and the queue, nothing of a credential. */
   [inspect.custom](): string {
-    return `TokenKeyDeriver { concurrency: ${this.concurrency}, running: ${this.#running}, waiting: ${this.#waiting.length - this.#head} }`;
-  }
-
-  async #slot(): Promise<void> {
-    if (this.#running < this.concurrency) {
-      this.#running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** Hands the slot to the oldest waiter (so none that came later gets ahead of it), or frees it. */
-  #release(): void {
-    const next = this.#waiting[this.#head];
-    if (next === undefined) {
-      this.#running--;
-      return;
-    }
-    this.#waiting[this.#head++] = undefined;
-    if (this.#head === this.#waiting.length) {
-      this.#waiting = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#waiting.length) {
-      // Drop the served half now and then: a cold start of 10,000 accounts queues them all.
-      this.#waiting = this.#waiting.slice(this.#head);
-      this.#head = 0;
-    }
-    next();
+    return `TokenKeyDeriver { concurrency: ${this.concurrency}, running: ${this.#slots.active}, waiting: ${this.#slots.queued} }`;
   }
 }
 

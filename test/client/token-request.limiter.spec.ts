@@ -1,6 +1,6 @@
 import type { TokenGrant } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
-import { TokenRequestLimiter } from '../../lib/client/token-request.limiter.js';
+import { ConcurrencyLimiter } from '../../lib/client/token-request.limiter.js';
 import { NOBODY_WAITS } from '../../lib/engine/clock.js';
 import type { TokenRequest, TokenSource } from '../../lib/interfaces/token-source.interface.js';
 import { flush } from '../support/fake-clock.js';
@@ -37,9 +37,9 @@ class GatedSource implements TokenSource {
 
 const grant = (accessToken: string): TokenGrant => ({ accessToken, lifetimeMs: 120_000 });
 
-describe('TokenRequestLimiter', () => {
+describe('ConcurrencyLimiter', () => {
   it('gives at most the cap of slots at once, to the queued callers in arrival order', async () => {
-    const limiter = new TokenRequestLimiter(2);
+    const limiter = new ConcurrencyLimiter(2);
     const started: number[] = [];
     const acquired = Array.from({ length: 6 }, (_, i) =>
       limiter.acquire().then(() => started.push(i)),
@@ -60,7 +60,7 @@ describe('TokenRequestLimiter', () => {
   });
 
   it('never lets a newcomer take the slot given back to a queued caller', async () => {
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const started: string[] = [];
     await limiter.acquire();
     const b = limiter.acquire().then(() => started.push('b'));
@@ -74,7 +74,7 @@ describe('TokenRequestLimiter', () => {
   });
 
   it('takes an aborted waiter out of the queue, holding no slot, and keeps the order of the rest', async () => {
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const started: string[] = [];
     const a = limiter.acquire().then(() => started.push('a'));
     const controller = new AbortController();
@@ -91,7 +91,7 @@ describe('TokenRequestLimiter', () => {
   });
 
   it('refuses a caller whose signal fired already, without queueing it', async () => {
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const controller = new AbortController();
     controller.abort(new Error('gave up'));
     await expect(limiter.acquire(controller.signal)).rejects.toThrow('gave up');
@@ -101,7 +101,7 @@ describe('TokenRequestLimiter', () => {
 
 describe('a source behind the limiter', () => {
   it('holds a slot for the whole token request: the next one starts only once it settled', async () => {
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const inner = new GatedSource();
     const source = limiter.limit(inner);
     const first = source.token(ask());
@@ -119,7 +119,7 @@ describe('a source behind the limiter', () => {
   });
 
   it('gives its slot back when the token request fails, which goes to that caller only', async () => {
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const inner = new GatedSource();
     const source = limiter.limit(inner);
     const failing = source.token(ask());
@@ -135,7 +135,7 @@ describe('a source behind the limiter', () => {
   });
 
   it('never asks its source for a caller that gave up while queued', async () => {
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const inner = new GatedSource();
     const source = limiter.limit(inner);
     const first = source.token(ask());
@@ -152,7 +152,7 @@ describe('a source behind the limiter', () => {
 
   it('passes a refused token on to its source', () => {
     const inner = new GatedSource();
-    new TokenRequestLimiter(1).limit(inner).refused?.('a.b.c');
+    new ConcurrencyLimiter(1).limit(inner).refused?.('a.b.c');
     expect(inner.refusedTokens).toEqual(['a.b.c']);
   });
 });

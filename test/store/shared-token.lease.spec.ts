@@ -4,7 +4,7 @@ import {
   type SendfactTokenStore,
 } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
-import { TokenRequestLimiter } from '../../lib/client/token-request.limiter.js';
+import { ConcurrencyLimiter } from '../../lib/client/token-request.limiter.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
 import {
   HMAC_KEYS,
@@ -151,7 +151,7 @@ describe('the cap on token requests in front of the shared store', () => {
   it('holds its slot while the source polls for the lease holder, and lets the next caller take the shared token', async () => {
     const clock = new FakeClock();
     const store = new InMemoryTokenStore(() => clock.now());
-    const limiter = new TokenRequestLimiter(1);
+    const limiter = new ConcurrencyLimiter(1);
     const a = replica({ store, clock, endpoint: slowEndpoint(clock, 0, 'a') });
     const b = replica({ store, clock, endpoint: slowEndpoint(clock, 0, 'b') });
     await store.acquireLease((await a.keys()).name, 300); // a holder that died

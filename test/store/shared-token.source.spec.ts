@@ -5,7 +5,7 @@ import {
   type TokenGrant,
 } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
-import { TokenRequestLimiter } from '../../lib/client/token-request.limiter.js';
+import { ConcurrencyLimiter } from '../../lib/client/token-request.limiter.js';
 import { DEFAULT_REFRESH_POLICY } from '../../lib/engine/refresh-policy.js';
 import { TokenCycle, scheduleFor } from '../../lib/engine/token-cycle.js';
 import { deriveTokenKeys, storedTokenMac } from '../../lib/store/token-key.derivation.js';
@@ -283,7 +283,7 @@ describe('a token the API refused', () => {
     const store = new InMemoryTokenStore(() => clock.now());
     const a = replica({ store, clock, endpoint: issuing('from-a') });
     const cycle = new TokenCycle({
-      source: new TokenRequestLimiter(1).limit(a.source),
+      source: new ConcurrencyLimiter(1).limit(a.source),
       accountId: 'acme',
       clock,
     });
