@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../interfaces/clock.interface.js';
-import { SendfactTooManyAccountsError } from '../sendfact-auth.errors.js';
+import { SendfactAuthClosedError, SendfactTooManyAccountsError } from '../sendfact-auth.errors.js';
 
 /** What the pool needs of an account it holds. */
 export interface PooledAccount {
@@ -45,9 +45,11 @@ export class AccountPool<T extends PooledAccount> {
 
   /**
    * The account `accountId`, made if needed. Throws {@link SendfactTooManyAccountsError} when the pool is
-   * full and no account in it is idle.
+   * full and no account in it is idle, and {@link SendfactAuthClosedError} once it is closed: nothing is made
+   * after {@link close}, so no token request starts after it.
    */
   get(accountId: string, create: (accountId: string) => T = this.#options.create): T {
+    if (this.#closed) throw new SendfactAuthClosedError({ accountId });
     const now = this.#options.clock.now();
     const slot = this.#slots.get(accountId);
     if (slot !== undefined) {

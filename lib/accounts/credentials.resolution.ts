@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import { runtimeAccountIdProblem } from '../config/account-id.js';
 import type { TimerHandle } from '../interfaces/clock.interface.js';
 import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import {
+  SendfactAuthClosedError,
   SendfactCredentialsResolverError,
   SendfactUnknownAccountError,
 } from '../sendfact-auth.errors.js';
@@ -21,10 +23,22 @@ export class CredentialsResolution {
   readonly #limiter: ConcurrencyLimiter;
   /** Ids the resolver did not know, until when that answer stands (oldest first). */
   readonly #unknown = new Map<string, number>();
+  /** Fires on {@link close}: every caller waiting on the resolver, or for a turn at it, stops at once. */
+  readonly #closing = new AbortController();
 
   constructor(options: ResolvedSendfactAuthOptions) {
     this.#options = options;
     this.#limiter = new ConcurrencyLimiter(options.maxConcurrentResolverCalls);
+    // Every resolver call in flight or queued listens to it.
+    setMaxListeners(0, this.#closing.signal);
+  }
+
+  /**
+   * The module closes: callers waiting on the resolver get `SendfactAuthClosedError` at once, and their time
+   * limits go (the resolver's own promise is left to the app).
+   */
+  close(): void {
+    this.#closing.abort();
   }
 
   /** The configured login of `accountId`, if any: no resolver call. */
@@ -43,6 +57,7 @@ export class CredentialsResolution {
     if (configured !== undefined) return configured;
     const resolver = this.#options.credentialsResolver;
     if (resolver === undefined) throw new SendfactUnknownAccountError(accountId);
+    if (this.#closing.signal.aborted) throw new SendfactAuthClosedError({ accountId });
     const problem = runtimeAccountIdProblem(accountId);
     if (problem !== undefined) throw new SendfactUnknownAccountError(accountId, problem);
     const { clock } = this.#options;
@@ -67,36 +82,52 @@ export class CredentialsResolution {
   }
 
   /**
-   * One resolver call, within its time limit (a caller waits on it: the limit keeps the process alive). The
-   * slot is held until the resolver settles, even past the limit: a slow database gets no more calls at once.
+   * One resolver call, within its time limit (a caller waits on it: the limit keeps the process alive), or
+   * until the module closes. The slot is held until the resolver settles, even past the limit: a slow
+   * database gets no more calls at once.
    */
   async #ask(
     resolver: NonNullable<ResolvedSendfactAuthOptions['credentialsResolver']>,
     accountId: string,
   ): Promise<SendfactCredentials | undefined> {
     const { clock, credentialsResolverTimeoutMs: timeoutMs } = this.#options;
-    await this.#limiter.acquire();
+    const closing = this.#closing.signal;
+    const closed = () => new SendfactAuthClosedError({ accountId });
+    await this.#limiter.acquire(closing).catch(() => {
+      throw closed();
+    });
     return new Promise((resolve, reject) => {
       let timer: TimerHandle | undefined;
-      const fail = (cause?: unknown) => {
+      const settle = () => {
         timer?.cancel();
-        reject(
-          new SendfactCredentialsResolverError(cause === undefined ? timeoutMs : undefined, {
-            accountId,
-            ...(cause === undefined ? {} : { cause }),
-          }),
-        );
+        closing.removeEventListener('abort', onClose);
       };
-      timer = clock.setTimer(() => fail(), timeoutMs, { keepAlive: true });
+      const fail = (error: Error) => {
+        settle();
+        reject(error);
+      };
+      const onClose = () => fail(closed());
+      timer = clock.setTimer(
+        () => fail(new SendfactCredentialsResolverError(timeoutMs, { accountId })),
+        timeoutMs,
+        { keepAlive: true },
+      );
+      closing.addEventListener('abort', onClose, { once: true });
       Promise.resolve()
         .then(() => resolver(accountId))
         .finally(() => this.#limiter.release())
         .then(
           (found) => {
-            timer?.cancel();
+            settle();
             resolve(found);
           },
-          (cause: unknown) => fail(cause ?? new Error('the resolver threw')),
+          (cause: unknown) =>
+            fail(
+              new SendfactCredentialsResolverError(undefined, {
+                accountId,
+                cause: cause ?? new Error('the resolver threw'),
+              }),
+            ),
         );
     });
   }

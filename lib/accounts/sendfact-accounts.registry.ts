@@ -243,6 +243,7 @@ export class SendfactAccounts {
   async close(): Promise<void> {
     this.default?.close();
     this.#pool.close();
+    this.#resolution.close();
     this.#shared.guard.close();
     this.#events.complete();
     await this.#store.close?.();

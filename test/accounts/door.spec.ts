@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   SENDFACT_TOKEN_FETCHER,
+  SendfactAuthClosedError,
   SendfactAuthModule,
   SendfactAuthService,
   SendfactCredentialsResolverError,
@@ -13,6 +14,7 @@ import {
 } from 'nestjs-sendfact-auth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UNKNOWN_ACCOUNT_MEMORY_MS } from '../../lib/sendfact-auth.constants.js';
+import { KeepAliveClock } from '../engine/keep-alive-clock.js';
 import { FakeClock, flush } from '../support/fake-clock.js';
 
 /** The companies the app's database knows: one real one. */
@@ -195,6 +197,46 @@ describe('account ids at the door', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `2099999990${i}`);
     await timed(clock, Promise.allSettled(ids.map((id) => auth.getAccessToken(id))));
     expect(db.most()).toBe(1);
+  });
+
+  it('stops every caller of the resolver at close(), queued ones included, with no timer left and nothing made after', async () => {
+    const clock = new KeepAliveClock();
+    const { fetcher, requests } = endpoint(clock, 100);
+    const asked: string[] = [];
+    // A database that never answers; one call at a time, so the others queue for a turn.
+    const auth = await boot(
+      clock,
+      fetcher,
+      (id) => {
+        asked.push(id);
+        return new Promise<undefined>(() => {});
+      },
+      { maxConcurrentResolverCalls: 1, accounts: { acme: KNOWN['20100070970']! } },
+    );
+    const outcomes: unknown[] = [];
+    for (const id of ['20999999901', '20999999902', '20999999903'])
+      void auth.getAccessToken(id).then(
+        () => outcomes.push('a token'),
+        (error: unknown) => outcomes.push(error),
+      );
+    await flush();
+    expect(asked).toEqual(['20999999901']);
+    expect(clock.keepsAlive).toBe(true);
+    await module!.close();
+    module = undefined;
+    // At once: the module's clock did not move.
+    await flush();
+    expect(outcomes).toHaveLength(3);
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(SendfactAuthClosedError);
+    expect(clock.armed).toEqual([]);
+    // A configured account never used before, and a new id: refused, no token request, no resolver call.
+    await expect(auth.getAccessToken('acme')).rejects.toBeInstanceOf(SendfactAuthClosedError);
+    await expect(auth.getAccessToken('20999999904')).rejects.toBeInstanceOf(
+      SendfactAuthClosedError,
+    );
+    expect(requests).toEqual([]);
+    expect(asked).toEqual(['20999999901']);
+    expect(clock.armed).toEqual([]);
   });
 
   it('gives a real company its cold token behind 1,000 unknown ids in no more than twice the time it takes alone', async () => {

@@ -707,19 +707,27 @@ async function sequence(kind, setup, commands) {
   }
 }
 
-/** (e): closing every replica leaves no timer of the module, and a call after close fails at once. */
+/** (e): closing every replica leaves no timer of the module, and a call for any account after close fails at once. */
 async function closeWorld(world) {
   for (const r of world.replicas) await r.app.close();
   await settle();
   if (checking('e') && world.kind === 'fake' && world.clock.pending > 0)
     throw new Violation(`${world.clock.pending} timers of the module still armed after close()`);
+  // Every account, the default and those the sequence may never have used: none is made after close().
   for (const r of world.replicas) {
-    const after = await r.auth.getAccessToken().then(
-      () => 'a token',
-      (error) => error?.name,
-    );
-    if (checking('e') && after !== 'SendfactAuthClosedError')
-      throw new Violation(`a call after close() got ${after}, not SendfactAuthClosedError`);
+    for (const accountId of [undefined, ...ACCOUNT_IDS]) {
+      // Settled at once, or not at all: a call after close() starts nothing it could wait on.
+      let after = 'no answer';
+      void r.auth.getAccessToken(accountId).then(
+        () => (after = 'a token'),
+        (error) => (after = error?.name),
+      );
+      await settle();
+      if (checking('e') && after !== 'SendfactAuthClosedError')
+        throw new Violation(
+          `a call for ${accountId ?? 'the default account'} after close() got ${after}, not SendfactAuthClosedError`,
+        );
+    }
   }
   await world.closeServers?.();
   await checkUnhandled();
