@@ -1,7 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import { runtimeAccountIdProblem } from '../config/account-id.js';
-import type { TimerHandle } from '../interfaces/clock.interface.js';
 import type { SendfactCredentials } from '../interfaces/sendfact-credentials.interface.js';
 import {
   SendfactAuthClosedError,
@@ -23,22 +21,16 @@ export class CredentialsResolution {
   readonly #limiter: ConcurrencyLimiter;
   /** Ids the resolver did not know, until when that answer stands (oldest first). */
   readonly #unknown = new Map<string, number>();
-  /** Fires on {@link close}: every caller waiting on the resolver, or for a turn at it, stops at once. */
-  readonly #closing = new AbortController();
+  /**
+   * The module's closing signal: callers waiting on the resolver, or for a turn at it, then get
+   * `SendfactAuthClosedError` at once, and their time limits go (the resolver's own promise is left to the app).
+   */
+  readonly #closing: AbortSignal;
 
-  constructor(options: ResolvedSendfactAuthOptions) {
+  constructor(options: ResolvedSendfactAuthOptions, closing: AbortSignal) {
     this.#options = options;
     this.#limiter = new ConcurrencyLimiter(options.maxConcurrentResolverCalls);
-    // Every resolver call in flight or queued listens to it.
-    setMaxListeners(0, this.#closing.signal);
-  }
-
-  /**
-   * The module closes: callers waiting on the resolver get `SendfactAuthClosedError` at once, and their time
-   * limits go (the resolver's own promise is left to the app).
-   */
-  close(): void {
-    this.#closing.abort();
+    this.#closing = closing;
   }
 
   /** The configured login of `accountId`, if any: no resolver call. */
@@ -57,7 +49,7 @@ export class CredentialsResolution {
     if (configured !== undefined) return configured;
     const resolver = this.#options.credentialsResolver;
     if (resolver === undefined) throw new SendfactUnknownAccountError(accountId);
-    if (this.#closing.signal.aborted) throw new SendfactAuthClosedError({ accountId });
+    if (this.#closing.aborted) throw new SendfactAuthClosedError({ accountId });
     const problem = runtimeAccountIdProblem(accountId);
     if (problem !== undefined) throw new SendfactUnknownAccountError(accountId, problem);
     const { clock } = this.#options;
@@ -82,54 +74,46 @@ export class CredentialsResolution {
   }
 
   /**
-   * One resolver call, within its time limit (a caller waits on it: the limit keeps the process alive), or
-   * until the module closes. The slot is held until the resolver settles, even past the limit: a slow
-   * database gets no more calls at once.
+   * One resolver call, a turn at the resolver included, within its time limit (a caller waits on it: the limit
+   * keeps the process alive), or until the module closes. The slot is held until the resolver settles, even
+   * past the limit: a slow database gets no more calls at once, and callers queued behind it time out.
    */
   async #ask(
     resolver: NonNullable<ResolvedSendfactAuthOptions['credentialsResolver']>,
     accountId: string,
   ): Promise<SendfactCredentials | undefined> {
     const { clock, credentialsResolverTimeoutMs: timeoutMs } = this.#options;
-    const closing = this.#closing.signal;
-    const closed = () => new SendfactAuthClosedError({ accountId });
-    await this.#limiter.acquire(closing).catch(() => {
-      throw closed();
-    });
-    return new Promise((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      const settle = () => {
-        timer?.cancel();
-        closing.removeEventListener('abort', onClose);
-      };
-      const fail = (error: Error) => {
-        settle();
-        reject(error);
-      };
-      const onClose = () => fail(closed());
-      timer = clock.setTimer(
-        () => fail(new SendfactCredentialsResolverError(timeoutMs, { accountId })),
-        timeoutMs,
-        { keepAlive: true },
-      );
-      closing.addEventListener('abort', onClose, { once: true });
-      Promise.resolve()
+    // Fires on the time limit or the module closing, with the error the caller gets.
+    const stop = new AbortController();
+    const onClose = () => stop.abort(new SendfactAuthClosedError({ accountId }));
+    this.#closing.addEventListener('abort', onClose, { once: true });
+    const timer = clock.setTimer(
+      () => stop.abort(new SendfactCredentialsResolverError(timeoutMs, { accountId })),
+      timeoutMs,
+      { keepAlive: true },
+    );
+    try {
+      await this.#limiter.acquire(stop.signal);
+      const answer = Promise.resolve()
         .then(() => resolver(accountId))
-        .finally(() => this.#limiter.release())
-        .then(
-          (found) => {
-            settle();
-            resolve(found);
-          },
-          (cause: unknown) =>
-            fail(
-              new SendfactCredentialsResolverError(undefined, {
-                accountId,
-                cause: cause ?? new Error('the resolver threw'),
-              }),
-            ),
+        .finally(() => this.#limiter.release());
+      return await new Promise<SendfactCredentials | undefined>((resolve, reject) => {
+        const onStop = () => reject(stop.signal.reason);
+        if (stop.signal.aborted) return onStop();
+        stop.signal.addEventListener('abort', onStop, { once: true });
+        answer.then(resolve, (cause: unknown) =>
+          reject(
+            new SendfactCredentialsResolverError(undefined, {
+              accountId,
+              cause: cause ?? new Error('the resolver threw'),
+            }),
+          ),
         );
-    });
+      });
+    } finally {
+      timer.cancel();
+      this.#closing.removeEventListener('abort', onClose);
+    }
   }
 }
 

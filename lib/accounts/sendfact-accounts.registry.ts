@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Observable, Subject } from 'rxjs';
 import { ConcurrencyLimiter } from '../client/token-request.limiter.js';
 import type { SendfactTokenEvent } from '../interfaces/sendfact-token-event.interface.js';
@@ -10,7 +11,7 @@ import {
   TOKEN_STORE_READY_BOUNDS,
   TOKEN_STORE_READY_MIN_WAIT_MS,
 } from '../sendfact-auth.constants.js';
-import { SendfactUnknownAccountError } from '../sendfact-auth.errors.js';
+import { SendfactAuthClosedError, SendfactUnknownAccountError } from '../sendfact-auth.errors.js';
 import { SendfactAuthLogger } from '../sendfact-auth.logger.js';
 import type { ResolvedSendfactAuthOptions } from '../sendfact-auth.options.js';
 import type { SharedTokenContext } from '../store/shared-token.source.js';
@@ -50,6 +51,11 @@ export class SendfactAccounts {
   readonly #logger: SendfactAuthLogger;
   /** Duration of the most recent refresh of any account. */
   #lastRefreshDurationMs: number | undefined;
+  /**
+   * The module's life: fires once, on {@link close}. Whatever waits outside an account's token cycle (store
+   * calls, the resolver and its queue, scrypt derivations waiting for a slot) listens to it and stops at once.
+   */
+  readonly #closing = new AbortController();
 
   readonly #deriver: TokenKeyDeriver;
 
@@ -65,23 +71,27 @@ export class SendfactAccounts {
     this.events$ = this.#events.asObservable();
     this.#logger = new SendfactAuthLogger(options.defaultAccountId);
     this.#logger.follow(this.events$);
+    const closing = this.#closing.signal;
+    // Every store call, resolver call and queued derivation in flight listens to it.
+    setMaxListeners(0, closing);
     const shared: SharedTokenContext = (this.#shared = {
       guard: new TokenStoreGuard({
         store,
         clock: options.clock,
         storeTimeoutMs: options.tokenStoreTimeoutMs,
+        closing,
         onStoreHealth: (healthy, reason) => {
           this.telemetry?.storeHealth(healthy); // telemetry
           this.#logger.storeHealth(healthy, reason);
         },
       }),
-      keysFor: deriver.keyring(store.keyDerivation ?? 'scrypt', options.baseUrl),
+      keysFor: deriver.keyring(store.keyDerivation ?? 'scrypt', options.baseUrl, closing),
       policy: options.refresh,
       clock: options.clock,
       leaseMs: options.timeoutMs + TOKEN_LEASE_GRACE_MS,
       pollIntervalMs: SHARED_TOKEN_POLL_INTERVAL_MS,
     });
-    this.#resolution = new CredentialsResolution(options);
+    this.#resolution = new CredentialsResolution(options, closing);
     const deps: SendfactAccountDeps = (this.#deps = {
       options,
       resolution: this.#resolution,
@@ -241,10 +251,9 @@ export class SendfactAccounts {
 
   /** Stops every account, completes the events and closes the store. */
   async close(): Promise<void> {
+    this.#closing.abort(new SendfactAuthClosedError());
     this.default?.close();
     this.#pool.close();
-    this.#resolution.close();
-    this.#shared.guard.close();
     this.#events.complete();
     await this.#store.close?.();
   }

@@ -79,20 +79,25 @@ export class TokenKeyDeriver {
   keyring(
     derivation: TokenKeyDerivation,
     baseUrl: string,
+    closing?: AbortSignal,
   ): (credentials: { username: string; password: string }) => Promise<TokenKeys> {
     return tokenKeyring(derivation, baseUrl, (credentials) =>
-      this.derive(derivation, baseUrl, credentials),
+      this.derive(derivation, baseUrl, credentials, closing),
     );
   }
 
-  /** One derivation, not cached: scrypt ones wait for a slot, after those that asked before them. */
+  /**
+   * One derivation, not cached: scrypt ones wait for a slot, after those that asked before them. One still
+   * waiting when `closing` fires leaves the queue, rejected with its reason, and costs no CPU.
+   */
   async derive(
     derivation: TokenKeyDerivation,
     baseUrl: string,
     credentials: { username: string; password: string },
+    closing?: AbortSignal,
   ): Promise<TokenKeys> {
     if (derivation !== 'scrypt') return deriveTokenKeys(derivation, baseUrl, credentials);
-    await this.#slots.acquire();
+    await this.#slots.acquire(closing);
     try {
       return await deriveTokenKeys(derivation, baseUrl, credentials, this.#scrypt);
     } finally {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { setKeepAliveTimer } from '../engine/clock.js';
 import type { Clock, KeepAlive, TimerHandle } from '../interfaces/clock.interface.js';
 import type { SendfactTokenStore } from '../interfaces/sendfact-token-store.interface.js';
@@ -15,29 +14,31 @@ export class TokenStoreGuard {
   readonly #clock: Clock;
   readonly #timeoutMs: number;
   readonly #onStoreHealth: (healthy: boolean, reason?: string) => void;
-  /** Fires when the module closes: every call under way stops waiting, its timer with it. */
-  readonly #closing = new AbortController();
+  /** Fires when the module closes: no call starts after it, and every call under way stops waiting. */
+  readonly #closing: AbortSignal;
   #healthy = true;
 
   constructor(options: {
     store: SendfactTokenStore;
     clock: Clock;
     storeTimeoutMs: number;
+    /** The module's closing signal. */
+    closing: AbortSignal;
     onStoreHealth: (healthy: boolean, reason?: string) => void;
   }) {
     this.store = options.store;
     this.#clock = options.clock;
     this.#timeoutMs = options.storeTimeoutMs;
     this.#onStoreHealth = options.onStoreHealth;
-    // Every store call in flight listens to it: as many as token requests in flight, and more.
-    setMaxListeners(0, this.#closing.signal);
+    this.#closing = options.closing;
   }
 
   /**
    * One store call, bounded in time; a failure marks the store down (logged once) and throws StoreUnavailable.
    * The bound keeps the process alive while a caller waits on the call (`keepAlive`): a store that never
-   * answers must not let a script awaiting a token exit silently. `signal` (the module closing) ends the wait
-   * at once, its timer with it, and so does {@link close}; the store's own promise is left to the store.
+   * answers must not let a script awaiting a token exit silently. `signal` (the token request's) and the
+   * module closing end the wait at once, its timer with it (the store's own promise is left to the store); once
+   * either has fired, the store is not called at all.
    */
   async call<T>(
     fn: (store: SendfactTokenStore) => Promise<T>,
@@ -46,7 +47,9 @@ export class TokenStoreGuard {
   ): Promise<T> {
     let timer: TimerHandle | undefined;
     let onAbort: (() => void) | undefined;
-    const closing = this.#closing.signal;
+    const closing = this.#closing;
+    if (signal?.aborted) throw signal.reason;
+    if (closing.aborted) throw closing.reason;
     try {
       const result = await Promise.race([
         fn(this.store),
@@ -84,10 +87,5 @@ export class TokenStoreGuard {
         closing.removeEventListener('abort', onAbort);
       }
     }
-  }
-
-  /** The module closes: every call under way stops waiting at once. */
-  close(): void {
-    this.#closing.abort(new Error('the module is closing'));
   }
 }

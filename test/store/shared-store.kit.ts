@@ -63,10 +63,12 @@ export function replica(options: ReplicaOptions) {
   const { store, clock } = options;
   const endpoint = options.endpoint ?? new ScriptedEndpoint();
   const health: { healthy: boolean; reason?: string | undefined }[] = [];
+  const module = new AbortController();
   const guard = new TokenStoreGuard({
     store,
     clock,
     storeTimeoutMs: options.storeTimeoutMs ?? 60_000,
+    closing: module.signal,
     onStoreHealth: (healthy, reason) => health.push({ healthy, reason }),
   });
   const keysFor =
@@ -80,7 +82,9 @@ export function replica(options: ReplicaOptions) {
     leaseMs: options.leaseMs ?? 11_000,
     pollIntervalMs: options.pollIntervalMs ?? 25,
   });
-  return { source, guard, endpoint, health, keys: () => keysFor(login) };
+  /** The module closes, as the accounts registry's close() does. */
+  const close = () => module.abort(new Error('the module is closing'));
+  return { source, guard, endpoint, health, close, keys: () => keysFor(login) };
 }
 
 /** A token request nobody waits on, with a signal that never fires unless given one. */

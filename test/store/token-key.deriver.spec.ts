@@ -123,6 +123,28 @@ describe('TokenKeyDeriver', () => {
     expect(state.running).toBe(0);
   });
 
+  it('lets the derivations still waiting for a slot go when the module closes: no scrypt runs for them', async () => {
+    const { state, fn } = manualScrypt();
+    const closing = new AbortController();
+    const keysFor = new TokenKeyDeriver({ concurrency: 1, scrypt: fn }).keyring(
+      'scrypt',
+      BASE_URL,
+      closing.signal,
+    );
+    const running = keysFor(login(0));
+    const waiting = [1, 2, 3].map((i) => keysFor(login(i)));
+    await flush();
+    expect(state.runs).toHaveLength(1);
+    const reason = new Error('the module is closing');
+    closing.abort(reason);
+    for (const key of waiting) await expect(key).rejects.toBe(reason);
+    // The one already on the pool cannot be stopped: it ends, and nothing starts after it.
+    state.runs[0]!.finish();
+    await running;
+    await flush();
+    expect(state.runs).toHaveLength(1);
+  });
+
   it('derives a credentials object once, however many callers ask at once or later', async () => {
     const { state, fn } = manualScrypt();
     const keysFor = new TokenKeyDeriver({ concurrency: 2, scrypt: fn }).keyring('scrypt', BASE_URL);
