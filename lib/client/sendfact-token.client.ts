@@ -75,8 +75,9 @@ export class SendfactTokenClient {
   ): Promise<TokenGrant> {
     const ids = accountId === undefined ? {} : { accountId };
     const deadline = new AbortController();
+    // Not unref'd: a caller may wait on this request, and the adapter may hold no socket that keeps the
+    // process alive (the testing kit's, an app's own); the timer goes when the request settles.
     const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
-    timer.unref();
     let response: AxiosResponse<string>;
     try {
       response = await this.#http.post<string>(

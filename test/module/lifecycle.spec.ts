@@ -110,6 +110,18 @@ describe('a script awaiting a token (createApplicationContext, then getAccessTok
     expect(code).not.toBe(0);
   });
 
+  it('through an adapter that holds no socket and never answers, stays alive to its time limit and fails loudly', async () => {
+    const { code, stdout, stderr } = await runScript('await-token.mjs', [
+      'https://sendfact.invalid',
+      username,
+      password,
+      'silent-adapter',
+    ]);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^failed: SendfactTokenRequestError: .*timed out after 500 ms/m);
+    expect(code).toBe(1);
+  });
+
   it('through a token store whose reads never answer, stays alive past the store call limit and prints its token', async () => {
     const run = await runForToken(['hung-store']);
     expect(run).toEqual({ code: 0, stderr: '', printedToken: true, tokenRequests: 1 });
