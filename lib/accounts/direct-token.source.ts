@@ -13,7 +13,6 @@ export class DirectTokenSource implements TokenSource {
   readonly #resolve: () => Promise<SendfactCredentials>;
   readonly #fetcher: SendfactTokenFetcher;
   #login: Promise<SendfactCredentials> | undefined;
-  #credentials: SendfactCredentials | undefined;
 
   /** `login`, when given, is the account's login already resolved (asked again after Sendfact refuses it). */
   constructor(
@@ -25,15 +24,7 @@ export class DirectTokenSource implements TokenSource {
     this.#accountId = accountId;
     this.#resolve = resolve;
     this.#fetcher = fetcher;
-    if (login !== undefined) {
-      this.#credentials = login;
-      this.#login = Promise.resolve(login);
-    }
-  }
-
-  /** The login once resolved; `undefined` before the first token request, or after Sendfact refused it. */
-  get credentials(): SendfactCredentials | undefined {
-    return this.#credentials;
+    if (login !== undefined) this.#login = Promise.resolve(login);
   }
 
   /** The account's login, resolved on first use. */
@@ -41,27 +32,22 @@ export class DirectTokenSource implements TokenSource {
     if (this.#login === undefined) {
       const login = this.#resolve();
       this.#login = login;
-      login.then(
-        (credentials) => {
-          if (this.#login === login) this.#credentials = credentials;
-        },
-        () => {
-          if (this.#login === login) this.#login = undefined;
-        },
-      );
+      login.catch(() => {
+        if (this.#login === login) this.#login = undefined;
+      });
     }
     return this.#login;
   }
 
   async token({ signal }: TokenRequest): Promise<TokenGrant> {
-    const login = await this.login();
+    const pending = this.login();
+    const login = await pending;
     try {
       return await this.#fetcher.requestToken(login, signal, this.#accountId);
     } catch (error) {
-      if (error instanceof SendfactCredentialsError && this.#credentials === login) {
+      // Refused: ask for the login again next time, unless another request already did.
+      if (error instanceof SendfactCredentialsError && this.#login === pending)
         this.#login = undefined;
-        this.#credentials = undefined;
-      }
       throw error;
     }
   }

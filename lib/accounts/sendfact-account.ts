@@ -56,11 +56,6 @@ export class SendfactAccount {
     });
   }
 
-  /** The login once resolved; `undefined` before the first token request, or after Sendfact refused it. */
-  get credentials(): SendfactCredentials | undefined {
-    return this.#direct.credentials;
-  }
-
   /** Whether a token request is under way (an account that is busy is never evicted). */
   get refreshing(): boolean {
     return this.cycle.refreshing;
