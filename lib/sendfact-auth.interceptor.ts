@@ -112,7 +112,7 @@ export class SendfactAuthInterceptor {
     /** When the token of the attempt before was first refused. */
     let after: number | undefined;
     let send = (): Promise<AxiosResponse> => {
-      this.#sign(config, token.value);
+      this.#sign(config, token);
       return adapter(config);
     };
     for (let replays = 0; ; replays++) {
@@ -139,16 +139,16 @@ export class SendfactAuthInterceptor {
       // The replay, its new token's request included, in a span of its own when telemetry is on.
       const replay = async () => {
         token = await cycle.replacement(next, config.signal as never);
-        this.#sign(config, token.value);
+        this.#sign(config, token);
         return adapter(config);
       };
       send = () => this.#auth.telemetry?.traceReplay(config.sendfactAccount, replay) ?? replay();
     }
   }
 
-  #sign(config: InternalAxiosRequestConfig, token: string): void {
-    config.headers.set('Authorization', `Bearer ${token}`);
-    this.#auth.telemetry?.tokenSent(config.sendfactAccount); // telemetry: the token's age at send
+  #sign(config: InternalAxiosRequestConfig, token: HeldToken): void {
+    config.headers.set('Authorization', `Bearer ${token.value}`);
+    this.#auth.telemetry?.tokenSent(config.sendfactAccount, token.obtainedAt); // telemetry: the token's age at send
     this.#guard.guardRedirects(config);
   }
 

@@ -218,7 +218,6 @@ export class SendfactAccounts {
       clock: this.#options.clock,
       defaultAccountId: this.#options.defaultAccountId,
       accountsHeld: () => this.size,
-      tokenObtainedAt: (accountId) => this.find(accountId)?.cycle.state().obtainedAt,
     });
     // A shared store without a secret: each account's key costs scrypt's CPU, once per process. Said once.
     if ((this.#store.keyDerivation ?? 'scrypt') === 'scrypt')

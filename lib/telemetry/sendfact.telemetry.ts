@@ -17,8 +17,6 @@ export interface SendfactTelemetrySources {
   clock: Clock;
   defaultAccountId: string | undefined;
   accountsHeld: () => number;
-  /** When the token now held for `accountId` began its life, if one is held. */
-  tokenObtainedAt: (accountId: string) => Date | undefined;
 }
 
 /** One token request under way, from its first attempt to its outcome. */
@@ -55,8 +53,6 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
   readonly #tracer: TokenRequestTracer;
   readonly #subscription: Subscription;
   readonly #runs = new Map<string, Run>();
-  /** When each account's held token began its life, on the module's monotonic clock. */
-  readonly #obtainedAt = new Map<string, number>();
   #storeDown = false;
   #closed = false;
 
@@ -86,10 +82,8 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
     this.#metrics.callerWaited(this.#attributes(accountId));
   }
 
-  tokenSent(accountId: string | undefined): void {
+  tokenSent(accountId: string | undefined, obtainedAt: number): void {
     const id = accountId ?? this.#sources.defaultAccountId;
-    const obtainedAt = id === undefined ? undefined : this.#obtainedAt.get(id);
-    if (obtainedAt === undefined) return;
     const ageMs = this.#sources.clock.now() - obtainedAt;
     this.#metrics.tokenAge(Math.max(0, ageMs) / 1000, this.#attributes(id));
   }
@@ -112,7 +106,6 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
     this.#tracer.close();
     this.#metrics.close();
     this.#runs.clear();
-    this.#obtainedAt.clear();
   }
 
   #onEvent(event: SendfactTokenEvent): void {
@@ -140,7 +133,6 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
           shared: event.shared,
         });
         this.#runs.delete(id);
-        this.#rememberObtainedAt(id);
         break;
       }
       case 'refresh-failed': {
@@ -162,28 +154,11 @@ class SendfactTelemetry implements SendfactTelemetryHooks {
         this.#runs.delete(id);
         break;
       }
-      case 'token-invalidated':
-        this.#obtainedAt.delete(id);
-        break;
       case 'request-replayed':
         this.#metrics.replay(this.#attributes(id));
         break;
       default:
         break;
-    }
-  }
-
-  #rememberObtainedAt(accountId: string): void {
-    const obtained = this.#sources.tokenObtainedAt(accountId);
-    if (obtained === undefined) return;
-    const { clock } = this.#sources;
-    // Re-inserted so that the oldest entries are those of accounts gone quiet: dropped past a bound, as the
-    // service's pool drops idle accounts without an event.
-    this.#obtainedAt.delete(accountId);
-    this.#obtainedAt.set(accountId, clock.now() - (clock.wallNow() - obtained.getTime()));
-    if (this.#obtainedAt.size > 2 * this.#sources.accountsHeld() + 16) {
-      const oldest = this.#obtainedAt.keys().next().value;
-      if (oldest !== undefined) this.#obtainedAt.delete(oldest);
     }
   }
 

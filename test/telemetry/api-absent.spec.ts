@@ -45,7 +45,6 @@ describe('without @opentelemetry/api', () => {
       clock: systemClock,
       defaultAccountId: 'default',
       accountsHeld: () => 0,
-      tokenObtainedAt: () => undefined,
     };
     const on = { enabled: true, recordAccountId: false };
     expect(await createSendfactTelemetry(on, sources, async () => undefined)).toBeUndefined();

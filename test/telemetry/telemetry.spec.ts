@@ -138,6 +138,21 @@ describe('telemetry spans', () => {
     });
   });
 
+  it("records each sent token's age on the module's clock: 0 s at first, 30 s later 30 s", async () => {
+    const clock = new FakeClock();
+    const app = await start({ clock });
+    await get(app);
+    await clock.advance(30_000);
+    await get(app);
+    const ages = (await otel.collect()).filter((p) => p.name === METRICS.tokenAge);
+    const sum = ages.reduce(
+      (all, p) => all + (typeof p.value === 'number' ? 0 : (p.value.sum ?? 0)),
+      0,
+    );
+    expect(total(ages, METRICS.tokenAge)).toBe(2);
+    expect(sum).toBe(30);
+  });
+
   it('starts a background refresh in a trace of its own, linked to the request that set it off', async () => {
     const clock = new FakeClock();
     const app = await start({ clock });
