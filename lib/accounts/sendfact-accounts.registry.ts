@@ -47,7 +47,6 @@ export class SendfactAccounts {
   readonly #deps: SendfactAccountDeps;
   /** Accounts being let in: their ids are with the resolver. One call per id, however many callers. */
   readonly #opening = new Map<string, Promise<SendfactCredentials>>();
-  readonly #shared: SharedTokenContext;
   readonly #logger: SendfactAuthLogger;
   /** Duration of the most recent refresh of any account. */
   #lastRefreshDurationMs: number | undefined;
@@ -74,7 +73,7 @@ export class SendfactAccounts {
     const closing = this.#closing.signal;
     // Every store call, resolver call and queued derivation in flight listens to it.
     setMaxListeners(0, closing);
-    const shared: SharedTokenContext = (this.#shared = {
+    const shared: SharedTokenContext = {
       guard: new TokenStoreGuard({
         store,
         clock: options.clock,
@@ -90,7 +89,7 @@ export class SendfactAccounts {
       clock: options.clock,
       leaseMs: options.timeoutMs + TOKEN_LEASE_GRACE_MS,
       pollIntervalMs: SHARED_TOKEN_POLL_INTERVAL_MS,
-    });
+    };
     this.#resolution = new CredentialsResolution(options, closing);
     const deps: SendfactAccountDeps = (this.#deps = {
       options,

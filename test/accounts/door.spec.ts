@@ -70,6 +70,9 @@ async function boot(
   return module.get(SendfactAuthService);
 }
 
+/** A database that never answers. */
+const neverAnswers = () => new Promise<undefined>(() => undefined);
+
 /** A resolver that answers from KNOWN after `ms` of the module's clock, counting its calls. */
 function database(clock: FakeClock, ms = 1) {
   const calls: string[] = [];
@@ -201,8 +204,7 @@ describe('account ids at the door', () => {
 
   it('times out a caller queued behind a resolver call that hangs, as it times out the hung call', async () => {
     const clock = new FakeClock();
-    const hangs = () => new Promise<undefined>(() => undefined);
-    const auth = await boot(clock, endpoint(clock, 100).fetcher, hangs, {
+    const auth = await boot(clock, endpoint(clock, 100).fetcher, neverAnswers, {
       credentialsResolverTimeoutMs: 1_000,
       maxConcurrentResolverCalls: 1,
     });

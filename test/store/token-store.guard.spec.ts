@@ -1,7 +1,7 @@
 import { InMemoryTokenStore } from 'nestjs-sendfact-auth';
 import { describe, expect, it } from 'vitest';
 import { NOBODY_WAITS, Waiters } from '../../lib/engine/clock.js';
-import { StoreUnavailable, TokenStoreGuard } from '../../lib/store/token-store.guard.js';
+import { TokenStoreGuard } from '../../lib/store/token-store.guard.js';
 import { flush } from '../support/fake-clock.js';
 import { KeepAliveClock } from '../engine/keep-alive-clock.js';
 import { ask, replica } from './shared-store.kit.js';
